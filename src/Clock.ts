@@ -1,0 +1,97 @@
+/**
+ * The clock a retry reads time from and sleeps on. Injected, so that tests can
+ * run in virtual time with {@link TestClock}.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * Reads time and sleeps. `now()` is in milliseconds from an arbitrary origin;
+ * only differences matter. `sleep(ms, signal)` resolves after `ms`, or at once
+ * when `signal` aborts; it never rejects.
+ *
+ * @example
+ * import { Clock } from 'fp-ts-retry'
+ *
+ * const start = Clock.live.now()
+ * await Clock.live.sleep(10)
+ * Clock.live.now() - start >= 10
+ * // => true (about)
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface Clock {
+  readonly now: () => number
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
+}
+
+/**
+ * The longest delay one timer can hold: 2^31 - 1 ms (about 24.8 days). Longer
+ * sleeps are taken in pieces of at most this length.
+ *
+ * @example
+ * import { Clock } from 'fp-ts-retry'
+ *
+ * Clock.MAX_TIMER_DELAY
+ * // => 2147483647
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const MAX_TIMER_DELAY = 2_147_483_647
+
+const resolved: Promise<void> = Promise.resolve()
+
+/**
+ * Sleeps `ms` on real timers, in pieces of at most {@link MAX_TIMER_DELAY}, so
+ * that a long sleep never overflows into a 1 ms timer. Resolves at once when
+ * `ms` is not positive or `signal` is already aborted; an abort clears the
+ * pending timer and resolves.
+ *
+ * @example
+ * import { Clock } from 'fp-ts-retry'
+ *
+ * const controller = new AbortController()
+ * const sleeping = Clock.sleep(60_000, controller.signal)
+ * controller.abort()
+ * await sleeping // settles at once
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
+  if (!(ms > 0) || signal?.aborted) return resolved
+  return new Promise<void>((resolve) => {
+    let remaining = Math.min(ms, Number.MAX_SAFE_INTEGER)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const finish = () => {
+      if (timer !== undefined) clearTimeout(timer)
+      signal?.removeEventListener('abort', finish)
+      resolve()
+    }
+    const arm = () => {
+      const piece = Math.min(remaining, MAX_TIMER_DELAY)
+      remaining -= piece
+      timer = setTimeout(remaining > 0 ? arm : finish, piece)
+    }
+    signal?.addEventListener('abort', finish, { once: true })
+    arm()
+  })
+}
+
+/**
+ * The real clock: `performance.now()` and timers.
+ *
+ * @example
+ * import { Clock, Retry, Schedule } from 'fp-ts-retry'
+ *
+ * Retry.retrying(Schedule.recurs(3), { clock: Clock.live })
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const live: Clock = {
+  now: () => performance.now(),
+  sleep,
+}

@@ -1,0 +1,70 @@
+/**
+ * Random sources for jitter. A schedule never calls `Math.random` itself: the
+ * driver (or {@link Schedule.simulate}) passes a source in, so a seeded one
+ * makes every jittered delay reproducible.
+ *
+ * @since 0.1.0
+ */
+import * as check from './internal/validate'
+
+/**
+ * A source of uniform numbers in `[0, 1)`, like `Math.random`.
+ *
+ * @example
+ * import { Random } from 'fp-ts-retry'
+ *
+ * const source: Random.Random = Math.random
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export type Random = () => number
+
+/**
+ * A deterministic source seeded with an integer (the mulberry32 generator): the
+ * same seed gives the same sequence on every run and platform. Each call of
+ * `seeded` starts a fresh sequence.
+ *
+ * @example
+ * import { Random } from 'fp-ts-retry'
+ *
+ * const a = Random.seeded(42)
+ * const b = Random.seeded(42)
+ * a() === b()
+ * // => true
+ *
+ * @throws RangeError when `seed` is not a safe integer
+ * @since 0.1.0
+ * @category constructors
+ */
+export const seeded = (seed: number): Random => {
+  if (!Number.isSafeInteger(seed)) check.fail('Random.seeded', 'seed', 'a safe integer', seed)
+  let state = (seed ^ Math.floor(seed / 0x1_0000_0000)) >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000
+  }
+}
+
+/**
+ * A source that always answers `value`: handy to pin jitter at its lower
+ * bound (0), its middle (0.5) or near its upper bound in a test.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Random, Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(pipe(Schedule.spaced(100), Schedule.fullJitter), [1], { random: Random.constant(0.5) })
+ * // => [50]
+ *
+ * @throws RangeError when `value` is not in [0, 1)
+ * @since 0.1.0
+ * @category constructors
+ */
+export const constant = (value: number): Random => {
+  if (!(value >= 0 && value < 1)) check.fail('Random.constant', 'value', 'a number in [0, 1)', value)
+  return () => value
+}

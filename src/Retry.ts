@@ -1,0 +1,284 @@
+/**
+ * The retry driver: runs a `TaskEither`, and after each `Left` steps a
+ * {@link Schedule.Schedule} with the error to decide whether, and after how
+ * long, to run it again. Failures stay typed values; nothing here throws.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/Either'
+import * as O from 'fp-ts/Option'
+import type { TaskEither } from 'fp-ts/TaskEither'
+import * as Clock from './Clock'
+import { sanitize } from './internal/delay'
+import type { Schedule, StepContext } from './Schedule'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * What an attempt knows about the retries so far, given to the action of
+ * {@link retryingWith}.
+ *
+ * @example
+ * import * as O from 'fp-ts/Option'
+ * import { Retry } from 'fp-ts-retry'
+ *
+ * const first: Retry.RetryStatus<string> = { attempt: 1, elapsed: 0, lastError: O.none, lastDelay: O.none }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface RetryStatus<E> {
+  /** This attempt's number, from 1. */
+  readonly attempt: number
+  /** Milliseconds since the first attempt began. */
+  readonly elapsed: number
+  /** The error of the previous attempt; `none` on the first. */
+  readonly lastError: O.Option<E>
+  /** The delay slept before this attempt; `none` on the first. */
+  readonly lastDelay: O.Option<number>
+}
+
+/**
+ * Passed to `onRetry` once per retry, before its sleep.
+ *
+ * @example
+ * import { Retry } from 'fp-ts-retry'
+ *
+ * const log = (event: Retry.RetryEvent<Error>) =>
+ *   console.warn(`attempt ${event.attempt} failed (${event.error.message}); retrying in ${event.delay} ms`)
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface RetryEvent<E> {
+  /** The attempt that failed, from 1. */
+  readonly attempt: number
+  /** Its error. */
+  readonly error: E
+  /** The delay about to be slept before the next attempt. */
+  readonly delay: number
+  /** Milliseconds since the first attempt began, when the attempt failed. */
+  readonly elapsed: number
+}
+
+/**
+ * Options of every retrying function.
+ *
+ * `onRetry` sees the error as the schedule's input type. For the action's own
+ * error type, give the schedule a typed input (e.g. through
+ * `Schedule.whileInput`) or use the data-first {@link retry}.
+ *
+ * @example
+ * import { Retry, TestClock, Random } from 'fp-ts-retry'
+ *
+ * const options: Retry.RetryOptions<Error> = {
+ *   clock: TestClock.make(),
+ *   random: Random.seeded(1),
+ *   onRetry: (e) => console.warn(e.error.message),
+ * }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface RetryOptions<E> {
+  /** Where time is read and slept (default {@link Clock.live}). */
+  readonly clock?: Clock.Clock | undefined
+  /** The random source handed to the schedule for jitter (default `Math.random`). */
+  readonly random?: (() => number) | undefined
+  /** Called once per retry, before its sleep. */
+  readonly onRetry?: ((event: RetryEvent<E>) => void) | undefined
+}
+
+/**
+ * How a driven run ended: a success, or the schedule gave up with the last
+ * error and its last output.
+ *
+ * @internal
+ */
+type Outcome<E, A, Out> = E.Right<A> | { readonly _tag: 'GaveUp'; readonly error: E; readonly out: Out }
+
+const NONE: O.Option<never> = O.none
+
+/**
+ * The loop behind every entry point: one `async` function, so the stack and
+ * memory stay constant however many attempts run, and a zero delay retries
+ * without touching a timer.
+ */
+const drive = async <E, A, Out>(
+  schedule: Schedule<E, Out>,
+  options: RetryOptions<E> | undefined,
+  action: (status: RetryStatus<E>) => TaskEither<E, A>,
+): Promise<Outcome<E, A, Out>> => {
+  const clock = options?.clock ?? Clock.live
+  const onRetry = options?.onRetry
+  const context: { elapsed: number; random: () => number } = { elapsed: 0, random: options?.random ?? Math.random }
+  const start = clock.now()
+  let state = schedule.initial
+  let status: RetryStatus<E> = { attempt: 1, elapsed: 0, lastError: NONE, lastDelay: NONE }
+  for (;;) {
+    const result = await action(status)()
+    if (E.isRight(result)) return result
+    const error = result.left
+    context.elapsed = clock.now() - start
+    const decision = schedule.step(state, error, context as StepContext)
+    if (decision._tag === 'Done') return { _tag: 'GaveUp', error, out: decision.out }
+    const delay = sanitize(decision.delay)
+    onRetry?.({ attempt: status.attempt, error, delay, elapsed: context.elapsed })
+    if (delay > 0) await clock.sleep(delay)
+    state = decision.state
+    status = { attempt: status.attempt + 1, elapsed: clock.now() - start, lastError: O.some(error), lastDelay: O.some(delay) }
+  }
+}
+
+const toEither = <E, A, Out>(outcome: Outcome<E, A, Out>): E.Either<E, A> =>
+  outcome._tag === 'Right' ? outcome : E.left(outcome.error)
+
+// -------------------------------------------------------------------------------------
+// combinators
+// -------------------------------------------------------------------------------------
+
+/**
+ * Retries a `TaskEither` by a schedule: runs it; on `Left(e)` steps the
+ * schedule with `e`, sleeps the delay on the clock and runs it again, until a
+ * `Right` (returned at once) or until the schedule is done (the **last**
+ * `Left` is returned). Lazy: nothing runs until the result is called, and each
+ * call retries afresh.
+ *
+ * The action's error type is kept; a schedule typed for another error type
+ * does not compile. A `TaskEither` that rejects instead of returning `Left`
+ * is a defect: it is not retried, the rejection propagates.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const fetchUser: TE.TaskEither<Error, string> = TE.right('ada')
+ *
+ * const robust = pipe(
+ *   fetchUser,
+ *   Retry.retrying(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(4)))),
+ * )
+ * await robust()
+ * // => { _tag: 'Right', right: 'ada' }
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retrying =
+  <In, Out>(schedule: Schedule<In, Out>, options?: RetryOptions<In>) =>
+  <E extends In, A>(self: TaskEither<E, A>): TaskEither<E, A> =>
+  async () =>
+    toEither(await drive<E, A, Out>(schedule, options, () => self))
+
+/**
+ * Data-first {@link retrying}: the same, with `onRetry` typed by the action's
+ * own error type.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const call: TE.TaskEither<{ status: number }, string> = TE.left({ status: 503 })
+ * Retry.retry(call, Schedule.recurs(2), { onRetry: (e) => console.warn(e.error.status) })
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retry = <E, A, Out>(
+  self: TaskEither<E, A>,
+  schedule: Schedule<E, Out>,
+  options?: RetryOptions<E>,
+): TaskEither<E, A> => retrying(schedule, options)(self)
+
+/**
+ * Retries an action that sees its {@link RetryStatus}: the attempt number,
+ * the time elapsed, the last error and the last delay. Each attempt can adapt:
+ * repair a prompt with the last decode error, switch endpoint, shrink a batch.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as O from 'fp-ts/Option'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const ask = (prompt: string): TE.TaskEither<string, number> =>
+ *   prompt.includes('only digits') ? TE.right(42) : TE.left('not a number')
+ *
+ * const answer = pipe(
+ *   (status: Retry.RetryStatus<string>) =>
+ *     ask(pipe(status.lastError, O.match(() => 'How old?', (e) => `How old? Last time: ${e}; only digits.`))),
+ *   Retry.retryingWith(Schedule.recurs(2)),
+ * )
+ * await answer()
+ * // => { _tag: 'Right', right: 42 }
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retryingWith =
+  <In, Out>(schedule: Schedule<In, Out>, options?: RetryOptions<In>) =>
+  <E extends In, A>(action: (status: RetryStatus<E>) => TaskEither<E, A>): TaskEither<E, A> =>
+  async () =>
+    toEither(await drive<E, A, Out>(schedule, options, action))
+
+/**
+ * The function form of {@link retrying} (a decorator in other languages):
+ * wrap a function returning a `TaskEither` once, call it everywhere. Same
+ * parameters, same types.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const getUser = (id: number): TE.TaskEither<Error, string> => TE.right(`user ${id}`)
+ * const getUserRetrying = Retry.retryable(Schedule.recurs(3))(getUser)
+ * await getUserRetrying(7)()
+ * // => { _tag: 'Right', right: 'user 7' }
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retryable =
+  <In, Out>(schedule: Schedule<In, Out>, options?: RetryOptions<In>) =>
+  <Args extends ReadonlyArray<unknown>, E extends In, A>(
+    f: (...args: Args) => TaskEither<E, A>,
+  ): ((...args: Args) => TaskEither<E, A>) => {
+    const retry = retrying(schedule, options)
+    return (...args) => retry(f(...args))
+  }
+
+/**
+ * Like {@link retrying}, but when the schedule gives up, hands the last error
+ * and the schedule's last output to `orElse`, whose result becomes the result:
+ * a fallback service, a cached value, or a richer error.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const primary: TE.TaskEither<string, string> = TE.left('primary down')
+ * const result = pipe(
+ *   primary,
+ *   Retry.retryingOrElse(Schedule.recurs(2), (error, retries) => TE.right(`cached (after ${retries} retries: ${error})`)),
+ * )
+ * await result()
+ * // => { _tag: 'Right', right: 'cached (after 2 retries: primary down)' }
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retryingOrElse =
+  <In, Out, E extends In, E2, B>(
+    schedule: Schedule<In, Out>,
+    orElse: (error: E, out: Out) => TaskEither<E2, B>,
+    options?: RetryOptions<In>,
+  ) =>
+  <A>(self: TaskEither<E, A>): TaskEither<E2, A | B> =>
+  async () => {
+    const outcome = await drive<E, A, Out>(schedule, options, () => self)
+    return outcome._tag === 'Right' ? outcome : orElse(outcome.error, outcome.out)()
+  }

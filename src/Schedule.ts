@@ -1,0 +1,917 @@
+/**
+ * A `Schedule<In, Out>` decides, after each failed attempt, whether to try
+ * again and after how long. Schedules are pure, immutable values: build one
+ * policy from small pieces with the combinators below and share it between any
+ * number of concurrent retries.
+ *
+ * @since 0.1.0
+ */
+import type { Predicate } from 'fp-ts/Predicate'
+import type { Refinement } from 'fp-ts/Refinement'
+import { MAX_DELAY as MAX, sanitize, unitDraw } from './internal/delay'
+import * as check from './internal/validate'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * What a schedule is given at each step besides the input.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const context: Schedule.StepContext = { elapsed: 0, random: () => 0.5 }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface StepContext {
+  /** Milliseconds since the first attempt began, at the moment of this step. */
+  readonly elapsed: number
+  /** A uniform random source in `[0, 1)`: the only randomness a schedule may use. */
+  readonly random: () => number
+}
+
+/**
+ * Try again after `delay` ms, with output `out`, carrying `state` into the next step.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const decision: Schedule.Continue<number, number> = { _tag: 'Continue', delay: 100, out: 0, state: 1 }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface Continue<S, Out> {
+  readonly _tag: 'Continue'
+  readonly delay: number
+  readonly out: Out
+  readonly state: S
+}
+
+/**
+ * Give up. `out` is the schedule's output at that step.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const decision: Schedule.Done<number> = { _tag: 'Done', out: 3 }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface Done<Out> {
+  readonly _tag: 'Done'
+  readonly out: Out
+}
+
+/**
+ * The answer of one step: continue after a delay, or done.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const isDone = <S, A>(d: Schedule.Decision<S, A>): boolean => d._tag === 'Done'
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export type Decision<S, Out> = Continue<S, Out> | Done<Out>
+
+/**
+ * A retry policy: stepped once after each failed attempt with that attempt's
+ * error as input, it answers *continue after `delay` ms with output `out`* or
+ * *done*.
+ *
+ * `In` is contravariant, so a `Schedule<unknown, Out>` serves any error type;
+ * `Out` is covariant. The state is hidden: `initial` is where every run
+ * starts, and `step` never mutates it, so one schedule value can drive any
+ * number of concurrent retries.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const policy: Schedule.Schedule<unknown, [number, number]> = pipe(
+ *   Schedule.exponential(100),
+ *   Schedule.intersect(Schedule.recurs(3)),
+ * )
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface Schedule<in In, out Out> {
+  readonly _tag: 'Schedule'
+  /** The state every run starts from. */
+  readonly initial: unknown
+  /** One pure step: never mutates `state`, never reads the clock or `Math.random`. */
+  readonly step: (state: unknown, input: In, context: StepContext) => Decision<unknown, Out>
+}
+
+/**
+ * The input type of a schedule.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * type I = Schedule.InputOf<Schedule.Schedule<Error, number>> // Error
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export type InputOf<S> = S extends Schedule<infer In, unknown> ? In : never
+
+/**
+ * The output type of a schedule.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * type O = Schedule.OutputOf<Schedule.Schedule<Error, number>> // number
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export type OutputOf<S> = S extends Schedule<never, infer Out> ? Out : never
+
+/**
+ * The longest delay any schedule yields (`Number.MAX_SAFE_INTEGER` ms):
+ * exponential, Fibonacci and linear growth saturate here instead of reaching
+ * `Infinity`.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.exponential(1, 10), Array(400).fill(0)).at(-1) === Schedule.MAX_DELAY
+ * // => true
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export const MAX_DELAY: number = MAX
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * Builds a schedule from an initial state and a pure step function. The
+ * escape hatch for policies the combinators do not cover; the step must not
+ * mutate its state and must take randomness only from `context.random`.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * // 10 ms, 20 ms, 30 ms, then give up
+ * const steps = Schedule.make(1, (n: number) =>
+ *   n <= 3 ? { _tag: 'Continue', delay: n * 10, out: n, state: n + 1 } : { _tag: 'Done', out: n },
+ * )
+ * Schedule.simulate(steps, [0, 0, 0, 0, 0])
+ * // => [10, 20, 30]
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <S, In, Out>(
+  initial: S,
+  step: (state: S, input: In, context: StepContext) => Decision<S, Out>,
+): Schedule<In, Out> => ({
+  _tag: 'Schedule',
+  initial,
+  step: step as Schedule<In, Out>['step'],
+})
+
+const counting = (delayAt: (n: number) => number, limit = Infinity): Schedule<unknown, number> =>
+  make(0, (n: number) => (n < limit ? { _tag: 'Continue', delay: delayAt(n), out: n, state: n + 1 } : done(n)))
+
+const done = <Out>(out: Out): Done<Out> => ({ _tag: 'Done', out })
+
+/**
+ * Retries `times` times with no delay: `times + 1` attempts in all. Outputs the
+ * recurrence count, from 0.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.recurs(3), ['a', 'b', 'c', 'd', 'e'])
+ * // => [0, 0, 0]
+ *
+ * @throws RangeError when `times` is negative, fractional or NaN
+ * @since 0.1.0
+ * @category constructors
+ */
+export const recurs = (times: number): Schedule<unknown, number> =>
+  counting(() => 0, check.count('Schedule.recurs', 'times', times))
+
+/**
+ * Retries forever, waiting the same delay before every retry. Outputs the
+ * recurrence count.
+ *
+ * Pair it with a limit: `pipe(spaced(1000), intersect(recurs(5)))` waits one
+ * second between at most five retries.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(pipe(Schedule.spaced(250), Schedule.intersect(Schedule.recurs(3))), [1, 2, 3, 4])
+ * // => [250, 250, 250]
+ *
+ * @throws RangeError when `delay` is negative, NaN or infinite
+ * @since 0.1.0
+ * @category constructors
+ */
+export const spaced = (delay: number): Schedule<unknown, number> => {
+  const d = check.delay('Schedule.spaced', 'delay', delay)
+  return counting(() => d)
+}
+
+/**
+ * Retries forever with no delay. The identity of {@link intersect}.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.forever, [1, 2, 3])
+ * // => [0, 0, 0]
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const forever: Schedule<unknown, number> = counting(() => 0)
+
+/**
+ * Retries once, at once: `recurs(1)`.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.once, [1, 2, 3])
+ * // => [0]
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const once: Schedule<unknown, number> = recurs(1)
+
+/**
+ * Never retries: `recurs(0)`. The identity of {@link union}.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.stop, [1, 2, 3])
+ * // => []
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const stop: Schedule<unknown, number> = recurs(0)
+
+const growing = (name: string, base: number, grow: (current: number) => number): Schedule<unknown, number> =>
+  make(check.delay(`Schedule.${name}`, 'base', base), (current: number) => ({
+    _tag: 'Continue',
+    delay: current,
+    out: current,
+    state: sanitize(grow(current)),
+  }))
+
+/**
+ * Exponential backoff: `base`, `base * factor`, `base * factor^2`, ...,
+ * saturating at {@link MAX_DELAY}. Never ends; outputs the delay.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.exponential(100), [1, 2, 3, 4])
+ * // => [100, 200, 400, 800]
+ *
+ * @throws RangeError when `base` is negative, NaN or infinite, or `factor` is below 1 or not finite
+ * @since 0.1.0
+ * @category constructors
+ */
+export const exponential = (base: number, factor = 2): Schedule<unknown, number> => {
+  const f = check.atLeast('Schedule.exponential', 'factor', 1, factor)
+  return growing('exponential', base, (current) => current * f)
+}
+
+/**
+ * Fibonacci backoff: `base`, `base`, `2 * base`, `3 * base`, `5 * base`, ...,
+ * saturating at {@link MAX_DELAY}. Never ends; outputs the delay.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.fibonacci(10), [1, 2, 3, 4, 5])
+ * // => [10, 10, 20, 30, 50]
+ *
+ * @throws RangeError when `base` is negative, NaN or infinite
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fibonacci = (base: number): Schedule<unknown, number> => {
+  const b = check.delay('Schedule.fibonacci', 'base', base)
+  return make<readonly [number, number], unknown, number>([b, b], ([current, following]) => ({
+    _tag: 'Continue',
+    delay: current,
+    out: current,
+    state: [following, sanitize(current + following)],
+  }))
+}
+
+/**
+ * Linear backoff: `base`, `2 * base`, `3 * base`, ..., saturating at
+ * {@link MAX_DELAY}. Never ends; outputs the delay.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.linear(50), [1, 2, 3])
+ * // => [50, 100, 150]
+ *
+ * @throws RangeError when `base` is negative, NaN or infinite
+ * @since 0.1.0
+ * @category constructors
+ */
+export const linear = (base: number): Schedule<unknown, number> => {
+  const b = check.delay('Schedule.linear', 'base', base)
+  return growing('linear', b, (current) => current + b)
+}
+
+/**
+ * Exactly the given delays, one per retry, then done. Outputs the delay.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.fromDelays(10, 100, 1000), [1, 2, 3, 4, 5])
+ * // => [10, 100, 1000]
+ *
+ * @throws RangeError when a delay is negative, NaN or infinite
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromDelays = (...delays: ReadonlyArray<number>): Schedule<unknown, number> => {
+  const ds = delays.map((d, i) => check.delay('Schedule.fromDelays', `delays[${i}]`, d))
+  return make(0, (i: number) => {
+    const d = ds[i]
+    return d === undefined ? done(ds[i - 1] ?? 0) : { _tag: 'Continue', delay: d, out: d, state: i + 1 }
+  })
+}
+
+/**
+ * AWS "decorrelated jitter": each delay is uniform between `base` and three
+ * times the previous delay, never above `cap`. Never ends; outputs the delay.
+ *
+ * @example
+ * import { Schedule, Random } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(Schedule.decorrelatedJitter(100, 10_000), [1, 2, 3], { random: Random.seeded(42) })
+ * // => three delays, each within [100, 10000]
+ *
+ * @throws RangeError when `base` or `cap` is negative, NaN or infinite, or `cap < base`
+ * @since 0.1.0
+ * @category jitter
+ */
+export const decorrelatedJitter = (base: number, cap: number): Schedule<unknown, number> => {
+  const b = check.delay('Schedule.decorrelatedJitter', 'base', base)
+  const c = check.delay('Schedule.decorrelatedJitter', 'cap', cap)
+  if (c < b) check.fail('Schedule.decorrelatedJitter', 'cap', `>= base (${b})`, cap)
+  return make(b, (previous: number, _: unknown, { random }) => {
+    const upper = Math.min(c, previous * 3)
+    const d = Math.min(c, b + unitDraw(random) * Math.max(0, upper - b))
+    return { _tag: 'Continue', delay: d, out: d, state: d }
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// combinators
+// -------------------------------------------------------------------------------------
+
+/**
+ * Continues while **both** schedules continue, waiting the **longer** of their
+ * two delays. Outputs both outputs. The identity is {@link forever}.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(3))), [1, 2, 3, 4, 5])
+ * // => [100, 200, 400]
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const intersect =
+  <In2, Out2>(that: Schedule<In2, Out2>) =>
+  <In, Out>(self: Schedule<In, Out>): Schedule<In & In2, [Out, Out2]> =>
+    make<readonly [unknown, unknown], In & In2, [Out, Out2]>([self.initial, that.initial], ([s1, s2], input, ctx) => {
+      const left = self.step(s1, input, ctx)
+      const right = that.step(s2, input, ctx)
+      const out: [Out, Out2] = [left.out, right.out]
+      return left._tag === 'Done' || right._tag === 'Done'
+        ? done(out)
+        : { _tag: 'Continue', delay: Math.max(left.delay, right.delay), out, state: [left.state, right.state] }
+    })
+
+interface Side {
+  readonly running: boolean
+  readonly state: unknown
+  readonly out: unknown
+}
+
+const stepSide = <In>(schedule: Schedule<In, unknown>, side: Side, input: In, ctx: StepContext) =>
+  side.running ? schedule.step(side.state, input, ctx) : undefined
+
+/**
+ * Continues while **either** schedule continues, waiting the **shorter** delay
+ * of those that continue. A schedule that is done stays done; its last output
+ * is kept. The identity is {@link stop}.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * // three quick retries, then keep going every second
+ * Schedule.simulate(pipe(Schedule.recurs(3), Schedule.union(Schedule.spaced(1000))), [1, 2, 3, 4, 5])
+ * // => [0, 0, 0, 1000, 1000]
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const union =
+  <In2, Out2>(that: Schedule<In2, Out2>) =>
+  <In, Out>(self: Schedule<In, Out>): Schedule<In & In2, [Out, Out2]> => {
+    const initial: readonly [Side, Side] = [
+      { running: true, state: self.initial, out: undefined },
+      { running: true, state: that.initial, out: undefined },
+    ]
+    return make(initial, ([l, r], input: In & In2, ctx) => {
+      const left = stepSide(self, l, input, ctx)
+      const right = stepSide(that, r, input, ctx)
+      const l2: Side = left === undefined ? l : { running: left._tag === 'Continue', state: next(left), out: left.out }
+      const r2: Side = right === undefined ? r : { running: right._tag === 'Continue', state: next(right), out: right.out }
+      const out = [l2.out, r2.out] as [Out, Out2]
+      const delays: Array<number> = []
+      if (left?._tag === 'Continue') delays.push(left.delay)
+      if (right?._tag === 'Continue') delays.push(right.delay)
+      return delays.length === 0
+        ? done(out)
+        : { _tag: 'Continue', delay: Math.min(...delays), out, state: [l2, r2] as const }
+    })
+  }
+
+const next = (decision: Decision<unknown, unknown>): unknown =>
+  decision._tag === 'Continue' ? decision.state : undefined
+
+/**
+ * Runs `self` to its end, then `that`: on the step where `self` is done,
+ * `that` takes over from its own start with the same input, so no attempt is
+ * lost and no extra gap appears. Outputs whichever schedule is running.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * // two quick retries, then three slow ones
+ * const policy = pipe(
+ *   Schedule.recurs(2),
+ *   Schedule.andThen(pipe(Schedule.spaced(1000), Schedule.intersect(Schedule.recurs(3)))),
+ * )
+ * Schedule.simulate(policy, [1, 2, 3, 4, 5, 6, 7])
+ * // => [0, 0, 1000, 1000, 1000]
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const andThen =
+  <In2, Out2>(that: Schedule<In2, Out2>) =>
+  <In, Out>(self: Schedule<In, Out>): Schedule<In & In2, Out | Out2> =>
+    make<{ readonly first: boolean; readonly state: unknown }, In & In2, Out | Out2>(
+      { first: true, state: self.initial },
+      ({ first, state }, input, ctx) => {
+        if (first) {
+          const decision = self.step(state, input, ctx)
+          if (decision._tag === 'Continue') return { ...decision, state: { first: true, state: decision.state } }
+        }
+        const decision = that.step(first ? that.initial : state, input, ctx)
+        return decision._tag === 'Continue' ? { ...decision, state: { first: false, state: decision.state } } : decision
+      },
+    )
+
+const filter = <In, Out>(self: Schedule<In, Out>, keep: (input: In, out: Out) => boolean): Schedule<In, Out> =>
+  make(self.initial, (state, input: In, ctx) => {
+    const decision = self.step(state, input, ctx)
+    return decision._tag === 'Continue' && !keep(input, decision.out) ? done(decision.out) : decision
+  })
+
+/**
+ * Continues only while the error satisfies `predicate`: the first error for
+ * which it is false ends the retries. With a type guard, the wrapped schedule
+ * only ever sees the narrowed type.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * type HttpError = { status: number }
+ * const transient = (e: HttpError) => e.status >= 500 || e.status === 429
+ *
+ * const policy = pipe(Schedule.recurs(5), Schedule.whileInput(transient))
+ * Schedule.simulate(policy, [{ status: 503 }, { status: 401 }, { status: 503 }])
+ * // => [0]
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export function whileInput<In, B extends In>(
+  refinement: Refinement<In, B>,
+): <Out>(self: Schedule<B, Out>) => Schedule<In, Out>
+export function whileInput<In>(predicate: Predicate<In>): <Out>(self: Schedule<In, Out>) => Schedule<In, Out>
+export function whileInput<In>(predicate: Predicate<In>) {
+  return <Out>(self: Schedule<In, Out>): Schedule<In, Out> => filter(self, (input) => predicate(input))
+}
+
+/**
+ * Continues until the error satisfies `predicate`: the first error for which
+ * it is true ends the retries. With a type guard, the wrapped schedule only
+ * ever sees the errors the guard excludes.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const isFatal = (e: Error) => e.message === 'fatal'
+ * const policy = pipe(Schedule.spaced(100), Schedule.untilInput(isFatal))
+ * Schedule.simulate(policy, [new Error('flaky'), new Error('fatal')])
+ * // => [100]
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export function untilInput<In, B extends In>(
+  refinement: Refinement<In, B>,
+): <Out>(self: Schedule<Exclude<In, B>, Out>) => Schedule<In, Out>
+export function untilInput<In>(predicate: Predicate<In>): <Out>(self: Schedule<In, Out>) => Schedule<In, Out>
+export function untilInput<In>(predicate: Predicate<In>) {
+  return <Out>(self: Schedule<In, Out>): Schedule<In, Out> => filter(self, (input) => !predicate(input))
+}
+
+/**
+ * Continues only while the schedule's output satisfies `predicate`.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * // back off exponentially while the delay stays under one second
+ * Schedule.simulate(pipe(Schedule.exponential(100), Schedule.whileOutput((d) => d < 1000)), Array(10).fill(0))
+ * // => [100, 200, 400, 800]
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const whileOutput =
+  <Out>(predicate: Predicate<Out>) =>
+  <In>(self: Schedule<In, Out>): Schedule<In, Out> =>
+    filter(self, (_, out) => predicate(out))
+
+/**
+ * Continues until the schedule's output satisfies `predicate`.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(pipe(Schedule.forever, Schedule.untilOutput((n) => n >= 2)), Array(10).fill(0))
+ * // => [0, 0]
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const untilOutput =
+  <Out>(predicate: Predicate<Out>) =>
+  <In>(self: Schedule<In, Out>): Schedule<In, Out> =>
+    filter(self, (_, out) => !predicate(out))
+
+/**
+ * A deadline: gives up rather than start an attempt later than `duration` ms
+ * after the **first attempt began**. A step whose elapsed time plus next delay
+ * exceeds `duration` is done.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * // attempts at 0, 100, 300, 700; the next would start at 1500 > 1000
+ * Schedule.simulate(pipe(Schedule.exponential(100), Schedule.upTo(1000)), Array(10).fill(0))
+ * // => [100, 200, 400]
+ *
+ * @throws RangeError when `duration` is negative, NaN or infinite
+ * @since 0.1.0
+ * @category conditions
+ */
+export const upTo = (duration: number) => {
+  const limit = check.delay('Schedule.upTo', 'duration', duration)
+  return <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
+    make(self.initial, (state, input: In, ctx) => {
+      const decision = self.step(state, input, ctx)
+      return decision._tag === 'Continue' && ctx.elapsed + decision.delay > limit ? done(decision.out) : decision
+    })
+}
+
+/**
+ * Rewrites every delay with `f(delay, out)`. A result that is NaN or negative
+ * becomes 0, an infinite one {@link MAX_DELAY}.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(pipe(Schedule.spaced(100), Schedule.modifyDelay((d) => d / 2)), [1, 2])
+ * // => [50, 50]
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const modifyDelay =
+  <Out>(f: (delay: number, out: Out) => number) =>
+  <In>(self: Schedule<In, Out>): Schedule<In, Out> =>
+    make(self.initial, (state, input: In, ctx) => {
+      const decision = self.step(state, input, ctx)
+      return decision._tag === 'Continue' ? { ...decision, delay: sanitize(f(decision.delay, decision.out)) } : decision
+    })
+
+/**
+ * Adds `f(delay, out)` to every delay.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(pipe(Schedule.exponential(100), Schedule.addDelay(() => 5)), [1, 2])
+ * // => [105, 205]
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const addDelay = <Out>(f: (delay: number, out: Out) => number) =>
+  modifyDelay<Out>((delay, out) => delay + f(delay, out))
+
+/**
+ * Bounds every delay by `max`. Never turns a *done* into a *continue*.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(pipe(Schedule.exponential(100), Schedule.capDelay(500)), [1, 2, 3, 4, 5])
+ * // => [100, 200, 400, 500, 500]
+ *
+ * @throws RangeError when `max` is negative, NaN or infinite
+ * @since 0.1.0
+ * @category combinators
+ */
+export const capDelay = (max: number) => {
+  const m = check.delay('Schedule.capDelay', 'max', max)
+  return <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> => modifyDelay<Out>((d) => Math.min(d, m))(self)
+}
+
+/**
+ * Changes the output, never the timing.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const attempts = pipe(Schedule.recurs(3), Schedule.map((n) => `retry #${n + 1}`))
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const map =
+  <Out, Out2>(f: (out: Out) => Out2) =>
+  <In>(self: Schedule<In, Out>): Schedule<In, Out2> =>
+    make(self.initial, (state, input: In, ctx) => {
+      const decision = self.step(state, input, ctx)
+      return { ...decision, out: f(decision.out) }
+    })
+
+const withRandomDelay = <In, Out>(self: Schedule<In, Out>, f: (delay: number, r: number) => number) =>
+  make(self.initial, (state, input: In, ctx) => {
+    const decision = self.step(state, input, ctx)
+    return decision._tag === 'Continue'
+      ? { ...decision, delay: sanitize(f(decision.delay, unitDraw(ctx.random))) }
+      : decision
+  })
+
+/**
+ * Multiplies each delay by a uniform factor in `[min, max)`, so that clients
+ * that failed together do not retry together.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule, Random } from 'fp-ts-retry'
+ *
+ * const policy = pipe(Schedule.spaced(1000), Schedule.jittered(0.5, 1.5))
+ * Schedule.simulate(policy, [1, 2, 3], { random: Random.seeded(1) })
+ * // => three delays in [500, 1500)
+ *
+ * @throws RangeError when `min` is negative, or `max < min`, or either is not finite
+ * @since 0.1.0
+ * @category jitter
+ */
+export const jittered = (min = 0.8, max = 1.2) => {
+  const lo = check.atLeast('Schedule.jittered', 'min', 0, min)
+  const hi = check.atLeast('Schedule.jittered', 'max', lo, max)
+  return <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
+    withRandomDelay(self, (d, r) => d * (lo + r * (hi - lo)))
+}
+
+/**
+ * "Full jitter": each delay `d` becomes uniform in `[0, d]`. The AWS
+ * recommendation for contended resources. A combinator value: `pipe(s, fullJitter)`.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule, Random } from 'fp-ts-retry'
+ *
+ * const policy = pipe(Schedule.exponential(100), Schedule.capDelay(10_000), Schedule.fullJitter)
+ * Schedule.simulate(policy, [1, 2, 3], { random: Random.seeded(7) })
+ * // => delays within [0, 100], [0, 200], [0, 400]
+ *
+ * @since 0.1.0
+ * @category jitter
+ */
+export const fullJitter = <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
+  withRandomDelay(self, (d, r) => d * r)
+
+/**
+ * "Equal jitter": each delay `d` becomes uniform in `[d/2, d]`: never much
+ * shorter than planned, still spread out. A combinator value: `pipe(s, equalJitter)`.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule, Random } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(pipe(Schedule.spaced(1000), Schedule.equalJitter), [1, 2], { random: Random.seeded(3) })
+ * // => two delays within [500, 1000]
+ *
+ * @since 0.1.0
+ * @category jitter
+ */
+export const equalJitter = <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
+  withRandomDelay(self, (d, r) => d / 2 + (d / 2) * r)
+
+// -------------------------------------------------------------------------------------
+// observing
+// -------------------------------------------------------------------------------------
+
+/**
+ * Calls `f` with each input (error) the schedule is stepped with, for logging.
+ * The schedule's decisions are unchanged.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const logged = pipe(Schedule.recurs(3), Schedule.tapInput((e: Error) => console.warn(e.message)))
+ *
+ * @since 0.1.0
+ * @category observing
+ */
+export const tapInput =
+  <In2>(f: (input: In2) => void) =>
+  <In, Out>(self: Schedule<In, Out>): Schedule<In & In2, Out> =>
+    make(self.initial, (state, input: In & In2, ctx) => {
+      f(input)
+      return self.step(state, input, ctx)
+    })
+
+/**
+ * Calls `f` with each output of the schedule, for logging. The schedule's
+ * decisions are unchanged.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const logged = pipe(Schedule.exponential(100), Schedule.tapOutput((d) => console.log(`next delay ${d} ms`)))
+ *
+ * @since 0.1.0
+ * @category observing
+ */
+export const tapOutput =
+  <Out>(f: (out: Out) => void) =>
+  <In>(self: Schedule<In, Out>): Schedule<In, Out> =>
+    make(self.initial, (state, input: In, ctx) => {
+      const decision = self.step(state, input, ctx)
+      f(decision.out)
+      return decision
+    })
+
+// -------------------------------------------------------------------------------------
+// running
+// -------------------------------------------------------------------------------------
+
+/**
+ * Options of {@link simulate} and {@link trace}.
+ *
+ * @example
+ * import { Schedule, Random } from 'fp-ts-retry'
+ *
+ * const options: Schedule.SimulateOptions = { random: Random.seeded(1) }
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export interface SimulateOptions {
+  /** The random source for jitter (default `Math.random`). */
+  readonly random?: (() => number) | undefined
+}
+
+/**
+ * One step of a {@link trace}: the decision, the time at which it was taken
+ * and the output.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const step: Schedule.TraceStep<number> = { _tag: 'Continue', attempt: 1, elapsed: 0, delay: 100, out: 0 }
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export interface TraceStep<Out> {
+  readonly _tag: 'Continue' | 'Done'
+  /** The attempt that failed (1-based). */
+  readonly attempt: number
+  /** Milliseconds since the first attempt began, attempts taking no time. */
+  readonly elapsed: number
+  /** The delay before the next attempt; 0 when done. */
+  readonly delay: number
+  readonly out: Out
+}
+
+/**
+ * Steps the schedule purely with each input in turn, as if every attempt took
+ * no time, and returns every decision, the final *done* included.
+ *
+ * @example
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.trace(Schedule.recurs(1), ['a', 'b', 'c']).map((s) => s._tag)
+ * // => ['Continue', 'Done']
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const trace = <In, Out>(
+  schedule: Schedule<In, Out>,
+  inputs: Iterable<In>,
+  options?: SimulateOptions,
+): ReadonlyArray<TraceStep<Out>> => {
+  const context = { elapsed: 0, random: options?.random ?? Math.random }
+  const steps: Array<TraceStep<Out>> = []
+  let state = schedule.initial
+  for (const input of inputs) {
+    const decision = schedule.step(state, input, context)
+    const attempt = steps.length + 1
+    if (decision._tag === 'Done') {
+      steps.push({ _tag: 'Done', attempt, elapsed: context.elapsed, delay: 0, out: decision.out })
+      break
+    }
+    const delay = sanitize(decision.delay)
+    steps.push({ _tag: 'Continue', attempt, elapsed: context.elapsed, delay, out: decision.out })
+    context.elapsed += delay
+    state = decision.state
+  }
+  return steps
+}
+
+/**
+ * The delays the schedule would sleep, one per retry it grants, stepping it
+ * purely with the inputs in turn as if every attempt took no time; stops at
+ * *done* or at the end of the inputs. This is how to see a policy before
+ * running it.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * Schedule.simulate(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(4))), Array(10).fill(0))
+ * // => [100, 200, 400, 800]
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const simulate = <In, Out>(
+  schedule: Schedule<In, Out>,
+  inputs: Iterable<In>,
+  options?: SimulateOptions,
+): ReadonlyArray<number> =>
+  trace(schedule, inputs, options)
+    .filter((step) => step._tag === 'Continue')
+    .map((step) => step.delay)

@@ -1,0 +1,133 @@
+/**
+ * A virtual {@link Clock.Clock} for tests: time starts at 0 and moves only when
+ * the test says so, so a retry that would wait minutes runs in microseconds
+ * and every delay can be checked exactly.
+ *
+ * @since 0.1.0
+ */
+import type { Clock } from './Clock'
+import * as check from './internal/validate'
+
+/**
+ * A `Clock` whose time moves only through `adjust` and `runAll`.
+ *
+ * @example
+ * import { TestClock } from 'fp-ts-retry'
+ *
+ * const clock = TestClock.make()
+ * const woke: number[] = []
+ * void clock.sleep(100).then(() => woke.push(clock.now()))
+ * await clock.adjust(150)
+ * woke
+ * // => [100]
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface TestClock extends Clock {
+  /**
+   * Moves time forward by `ms`, waking every sleep that falls due on the way,
+   * in order of wake-up time (then of creation), and letting the code between
+   * sleeps run, so that a sleep started by a woken task is woken too if it
+   * falls due within `ms`.
+   */
+  readonly adjust: (ms: number) => Promise<void>
+  /** Moves time forward until nothing is asleep. Stops with an error after `maxSleeps` wake-ups (default 1,000,000), which means a retry loop never ends. */
+  readonly runAll: (maxSleeps?: number) => Promise<void>
+  /** How many sleeps are pending. */
+  readonly pending: () => number
+  /** Resolves once at least `count` sleeps are pending (default 1): wait for code that does real I/O before it sleeps. */
+  readonly whenSleeping: (count?: number) => Promise<void>
+}
+
+interface Sleeper {
+  readonly wake: number
+  readonly seq: number
+  readonly resolve: () => void
+}
+
+/** Lets every queued promise callback run, including ones queued by those callbacks. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/**
+ * A fresh virtual clock at time 0.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule, TestClock } from 'fp-ts-retry'
+ *
+ * const clock = TestClock.make()
+ * const running = pipe(TE.left('boom'), Retry.retrying(Schedule.spaced(60_000), { clock }))()
+ * await clock.adjust(3 * 60_000) // three retries, no real waiting
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (): TestClock => {
+  let time = 0
+  let seq = 0
+  let sleepers: Array<Sleeper> = []
+  let watchers: Array<{ readonly count: number; readonly resolve: () => void }> = []
+
+  const notify = () => {
+    const ready = watchers.filter((w) => sleepers.length >= w.count)
+    if (ready.length === 0) return
+    watchers = watchers.filter((w) => sleepers.length < w.count)
+    ready.forEach((w) => w.resolve())
+  }
+
+  const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
+    if (signal?.aborted) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const sleeper: Sleeper = {
+        wake: time + (ms > 0 ? ms : 0),
+        seq: seq++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        },
+      }
+      const onAbort = () => {
+        sleepers = sleepers.filter((s) => s !== sleeper)
+        resolve()
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      sleepers.push(sleeper)
+      notify()
+    })
+  }
+
+  /** Wakes every sleep due at the earliest instant not after `limit`; false when none is due. */
+  const wakeNext = (limit: number): boolean => {
+    let first: number | undefined
+    for (const s of sleepers) if (first === undefined || s.wake < first) first = s.wake
+    if (first === undefined || first > limit) return false
+    const due = sleepers.filter((s) => s.wake === first).sort((a, b) => a.seq - b.seq)
+    sleepers = sleepers.filter((s) => s.wake !== first)
+    time = Math.max(time, first)
+    due.forEach((s) => s.resolve())
+    return true
+  }
+
+  const adjust = async (ms: number): Promise<void> => {
+    const target = time + check.delay('TestClock.adjust', 'ms', ms)
+    await settle()
+    while (wakeNext(target)) await settle()
+    time = target
+    await settle()
+  }
+
+  const runAll = async (maxSleeps = 1_000_000): Promise<void> => {
+    await settle()
+    for (let woken = 0; wakeNext(Infinity); woken++) {
+      if (woken >= maxSleeps) throw new Error(`TestClock.runAll: still sleeping after ${maxSleeps} wake-ups`)
+      await settle()
+    }
+  }
+
+  const whenSleeping = (count = 1): Promise<void> =>
+    sleepers.length >= count ? Promise.resolve() : new Promise((resolve) => watchers.push({ count, resolve }))
+
+  return { now: () => time, sleep, adjust, runAll, pending: () => sleepers.length, whenSleeping }
+}

@@ -1,0 +1,13 @@
+/**
+ * fp-ts-retry: typed, composable retry schedules for fp-ts `TaskEither`.
+ *
+ * @example
+ * import { Schedule, Retry, TestClock, Random, Clock } from 'fp-ts-retry'
+ *
+ * @since 0.1.0
+ */
+export * as Clock from './Clock'
+export * as Random from './Random'
+export * as Retry from './Retry'
+export * as Schedule from './Schedule'
+export * as TestClock from './TestClock'
