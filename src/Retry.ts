@@ -128,7 +128,12 @@ const drive = async <E, A, Out>(
     onRetry?.({ attempt: status.attempt, error, delay, elapsed: context.elapsed })
     if (delay > 0) await clock.sleep(delay)
     state = decision.state
-    status = { attempt: status.attempt + 1, elapsed: clock.now() - start, lastError: O.some(error), lastDelay: O.some(delay) }
+    status = {
+      attempt: status.attempt + 1,
+      elapsed: clock.now() - start,
+      lastError: O.some(error),
+      lastDelay: O.some(delay),
+    }
   }
 }
 

@@ -102,7 +102,7 @@ export type Decision<S, Out> = Continue<S, Out> | Done<Out>
  * @since 0.1.0
  * @category model
  */
-export interface Schedule<in In, out Out> {
+export interface Schedule<In, Out> {
   readonly _tag: 'Schedule'
   /** The state every run starts from. */
   readonly initial: unknown
@@ -452,7 +452,8 @@ export const union =
       const left = stepSide(self, l, input, ctx)
       const right = stepSide(that, r, input, ctx)
       const l2: Side = left === undefined ? l : { running: left._tag === 'Continue', state: next(left), out: left.out }
-      const r2: Side = right === undefined ? r : { running: right._tag === 'Continue', state: next(right), out: right.out }
+      const r2: Side =
+        right === undefined ? r : { running: right._tag === 'Continue', state: next(right), out: right.out }
       const out = [l2.out, r2.out] as [Out, Out2]
       const delays: Array<number> = []
       if (left?._tag === 'Continue') delays.push(left.delay)
