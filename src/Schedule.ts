@@ -224,7 +224,7 @@ export const recurs = (times: number): Schedule<unknown, number> =>
  * @category constructors
  */
 export const spaced = (delay: number): Schedule<unknown, number> => {
-  const d = check.delay('Schedule.spaced', 'delay', delay)
+  const d = sanitize(check.delay('Schedule.spaced', 'delay', delay))
   return counting(() => d)
 }
 
@@ -271,7 +271,7 @@ export const once: Schedule<unknown, number> = recurs(1)
 export const stop: Schedule<unknown, number> = recurs(0)
 
 const growing = (name: string, base: number, grow: (current: number) => number): Schedule<unknown, number> =>
-  make(check.delay(`Schedule.${name}`, 'base', base), (current: number) => ({
+  make(sanitize(check.delay(`Schedule.${name}`, 'base', base)), (current: number) => ({
     _tag: 'Continue',
     delay: current,
     out: current,
@@ -312,7 +312,7 @@ export const exponential = (base: number, factor = 2): Schedule<unknown, number>
  * @category constructors
  */
 export const fibonacci = (base: number): Schedule<unknown, number> => {
-  const b = check.delay('Schedule.fibonacci', 'base', base)
+  const b = sanitize(check.delay('Schedule.fibonacci', 'base', base))
   return make<readonly [number, number], unknown, number>([b, b], ([current, following]) => ({
     _tag: 'Continue',
     delay: current,
@@ -336,7 +336,7 @@ export const fibonacci = (base: number): Schedule<unknown, number> => {
  * @category constructors
  */
 export const linear = (base: number): Schedule<unknown, number> => {
-  const b = check.delay('Schedule.linear', 'base', base)
+  const b = sanitize(check.delay('Schedule.linear', 'base', base))
   return growing('linear', b, (current) => current + b)
 }
 
@@ -354,7 +354,7 @@ export const linear = (base: number): Schedule<unknown, number> => {
  * @category constructors
  */
 export const fromDelays = (...delays: ReadonlyArray<number>): Schedule<unknown, number> => {
-  const ds = delays.map((d, i) => check.delay('Schedule.fromDelays', `delays[${i}]`, d))
+  const ds = delays.map((d, i) => sanitize(check.delay('Schedule.fromDelays', `delays[${i}]`, d)))
   return make(0, (i: number) => {
     const d = ds[i]
     return d === undefined ? done(ds[i - 1] ?? 0) : { _tag: 'Continue', delay: d, out: d, state: i + 1 }
@@ -381,7 +381,7 @@ export const decorrelatedJitter = (base: number, cap: number): Schedule<unknown,
   if (c < b) check.fail('Schedule.decorrelatedJitter', 'cap', `>= base (${b})`, cap)
   return make(b, (previous: number, _: unknown, { random }) => {
     const upper = Math.min(c, previous * 3)
-    const d = Math.min(c, b + unitDraw(random) * Math.max(0, upper - b))
+    const d = sanitize(Math.min(c, b + unitDraw(random) * Math.max(0, upper - b)))
     return { _tag: 'Continue', delay: d, out: d, state: d }
   })
 }
