@@ -8,6 +8,7 @@
 import * as E from 'fp-ts/Either'
 import * as O from 'fp-ts/Option'
 import type { TaskEither } from 'fp-ts/TaskEither'
+import type { Budget, Refused } from './Budget'
 import * as Clock from './Clock'
 import { sanitize } from './internal/delay'
 import type { Schedule, StepContext } from './Schedule'
@@ -89,11 +90,92 @@ export interface RetryOptions<E> {
   readonly random?: (() => number) | undefined
   /** Called once per retry, before its sleep. */
   readonly onRetry?: ((event: RetryEvent<E>) => void) | undefined
+  /** A retry budget shared with other calls (see {@link Budget}): a retry starts only if it allows. */
+  readonly budget?: Budget | undefined
+  /** Called once when the call gives up with its last error, saying why: the schedule was done or the budget refused. */
+  readonly onGiveUp?: ((event: GiveUpEvent<E>) => void) | undefined
 }
 
 /**
- * How a driven run ended: a success, or the schedule gave up with the last
- * error and its last output.
+ * Why a retrying call gave up with its last error: its schedule was done, or
+ * its budget refused the retry the schedule granted. (An abort is not a
+ * give-up: the call fails with {@link Aborted}.)
+ *
+ * @example
+ * import { Retry } from 'fp-ts-retry'
+ *
+ * const describe = (reason: Retry.GiveUpReason): string =>
+ *   reason._tag === 'ScheduleDone' ? 'retries spent' : `${reason.kind} budget refused (${reason.tokens} tokens left)`
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export type GiveUpReason = { readonly _tag: 'ScheduleDone' } | Refused
+
+/**
+ * Passed to `onGiveUp` once, when a call gives up with its last error.
+ *
+ * @example
+ * import { Retry } from 'fp-ts-retry'
+ *
+ * const log = (event: Retry.GiveUpEvent<string>) =>
+ *   console.warn(`gave up after attempt ${event.attempt} (${event.reason._tag}): ${event.error}`)
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface GiveUpEvent<E> {
+  /** The last attempt, from 1. */
+  readonly attempt: number
+  /** Its error: the call's result. */
+  readonly error: E
+  /** Milliseconds since the first attempt began. */
+  readonly elapsed: number
+  /** Why no retry follows. */
+  readonly reason: GiveUpReason
+}
+
+/**
+ * The failure of an abortable call whose signal fired: no further attempt
+ * was started. Carries the signal's reason and the last attempt's error.
+ *
+ * @example
+ * import * as O from 'fp-ts/Option'
+ * import { Retry } from 'fp-ts-retry'
+ *
+ * const aborted: Retry.Aborted<string> = { _tag: 'Aborted', reason: 'user left', lastError: O.some('503') }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface Aborted<E> {
+  readonly _tag: 'Aborted'
+  /** `signal.reason`: what the aborting code passed to `abort()` (a `DOMException` named `AbortError` by default). */
+  readonly reason: unknown
+  /** The error of the last attempt, `none` when the signal fired before any attempt failed. */
+  readonly lastError: O.Option<E>
+}
+
+/**
+ * Options of {@link abortable}: those of every entry point plus the signal
+ * that stops the retries.
+ *
+ * @example
+ * import { Retry, TestClock } from 'fp-ts-retry'
+ *
+ * const options: Retry.AbortableOptions<Error> = { signal: new AbortController().signal, clock: TestClock.make() }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface AbortableOptions<E> extends RetryOptions<E> {
+  /** When it fires, a pending sleep ends at once, no further attempt starts and the call fails with {@link Aborted}. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * How a driven run ended: a success, or the schedule (or budget) gave up with
+ * the last error and the schedule's last output; with a signal, also an abort.
  *
  * @internal
  */
@@ -101,32 +183,69 @@ type Outcome<E, A, Out> = E.Right<A> | { readonly _tag: 'GaveUp'; readonly error
 
 const NONE: O.Option<never> = O.none
 
+const SCHEDULE_DONE: GiveUpReason = { _tag: 'ScheduleDone' }
+
+const aborted = <E>(signal: AbortSignal, lastError: O.Option<E>): Aborted<E> => ({
+  _tag: 'Aborted',
+  reason: signal.reason,
+  lastError,
+})
+
 /**
  * The loop behind every entry point: one `async` function, so the stack and
  * memory stay constant however many attempts run, and a zero delay retries
- * without touching a timer.
+ * without touching a timer. Without a signal it never returns `Aborted`;
+ * without a budget or `onGiveUp` it allocates nothing more than before.
  */
-const drive = async <E, A, Out>(
+function drive<E, A, Out>(
   schedule: Schedule<E, Out>,
   options: RetryOptions<E> | undefined,
   action: (status: RetryStatus<E>) => TaskEither<E, A>,
-): Promise<Outcome<E, A, Out>> => {
+): Promise<Outcome<E, A, Out>>
+function drive<E, A, Out>(
+  schedule: Schedule<E, Out>,
+  options: RetryOptions<E> | undefined,
+  action: (status: RetryStatus<E>) => TaskEither<E, A>,
+  signal: AbortSignal,
+): Promise<Outcome<E, A, Out> | Aborted<E>>
+async function drive<E, A, Out>(
+  schedule: Schedule<E, Out>,
+  options: RetryOptions<E> | undefined,
+  action: (status: RetryStatus<E>) => TaskEither<E, A>,
+  signal?: AbortSignal,
+): Promise<Outcome<E, A, Out> | Aborted<E>> {
   const clock = options?.clock ?? Clock.live
   const onRetry = options?.onRetry
+  const budget = options?.budget
   const context: { elapsed: number; random: () => number } = { elapsed: 0, random: options?.random ?? Math.random }
   const start = clock.now()
   let state = schedule.initial
   let status: RetryStatus<E> = { attempt: 1, elapsed: 0, lastError: NONE, lastDelay: NONE }
+  if (signal !== undefined && signal.aborted) return aborted(signal, NONE)
   for (;;) {
     const result = await action(status)()
-    if (E.isRight(result)) return result
+    if (E.isRight(result)) {
+      if (budget !== undefined) budget.recordSuccess()
+      return result
+    }
     const error = result.left
+    if (budget !== undefined) budget.recordFailure(error)
+    if (signal !== undefined && signal.aborted) return aborted(signal, O.some(error))
     context.elapsed = clock.now() - start
     const decision = schedule.step(state, error, context as StepContext)
-    if (decision._tag === 'Done') return { _tag: 'GaveUp', error, out: decision.out }
+    if (decision._tag === 'Done') {
+      options?.onGiveUp?.({ attempt: status.attempt, error, elapsed: context.elapsed, reason: SCHEDULE_DONE })
+      return { _tag: 'GaveUp', error, out: decision.out }
+    }
+    if (budget !== undefined && !budget.tryRetry(error)) {
+      const reason: GiveUpReason = { _tag: 'BudgetExhausted', kind: budget.kind, tokens: budget.tokens() }
+      options?.onGiveUp?.({ attempt: status.attempt, error, elapsed: context.elapsed, reason })
+      return { _tag: 'GaveUp', error, out: decision.out }
+    }
     const delay = sanitize(decision.delay)
     onRetry?.({ attempt: status.attempt, error, delay, elapsed: context.elapsed })
-    if (delay > 0) await clock.sleep(delay)
+    if (delay > 0) await clock.sleep(delay, signal)
+    if (signal !== undefined && signal.aborted) return aborted(signal, O.some(error))
     state = decision.state
     status = {
       attempt: status.attempt + 1,
@@ -287,3 +406,59 @@ export const retryingOrElse =
     const outcome = await drive<E, A, Out>(schedule, options, () => self)
     return outcome._tag === 'Right' ? outcome : orElse(outcome.error, outcome.out)()
   }
+
+/**
+ * Retries an abortable action until it succeeds, the schedule is done, or
+ * `options.signal` fires. On abort, a pending backoff sleep ends at once (its
+ * timer cleared), no further attempt starts, and the call fails with
+ * {@link Aborted}, carrying the signal's reason and the last error. The action
+ * receives the same signal, so an attempt in flight can stop too (pass it to
+ * `fetch`, or bound each attempt with `Timeout.timeout`); it also receives its
+ * {@link RetryStatus}, as with {@link retryingWith}.
+ *
+ * A separate entry point rather than a `signal` option of {@link retrying}:
+ * the error type widens with `Aborted<E>` exactly when a signal is given, and
+ * `retrying` keeps returning `TaskEither<E, A>`.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const controller = new AbortController()
+ * const call = Retry.retryingAbortable(Schedule.spaced(5_000), { signal: controller.signal })(
+ *   (signal) => TE.left(`503 (aborted: ${signal.aborted})`),
+ * )
+ * const running = call()
+ * controller.abort('shutting down')
+ * await running
+ * // => { _tag: 'Left', left: { _tag: 'Aborted', reason: 'shutting down', lastError: { _tag: 'Some', value: '503 (aborted: false)' } } }
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retryingAbortable =
+  <In, Out>(schedule: Schedule<In, Out>, options: AbortableOptions<In>) =>
+  <E extends In, A>(
+    action: (signal: AbortSignal, status: RetryStatus<E>) => TaskEither<E, A>,
+  ): TaskEither<E | Aborted<E>, A> =>
+  async () => {
+    const signal = options.signal
+    const outcome = await drive<E, A, Out>(schedule, options, (status) => action(signal, status), signal)
+    return outcome._tag === 'Right' ? outcome : E.left(outcome._tag === 'GaveUp' ? outcome.error : outcome)
+  }
+
+/**
+ * True for the {@link Aborted} failure of {@link retryingAbortable}.
+ *
+ * @example
+ * import * as O from 'fp-ts/Option'
+ * import { Retry } from 'fp-ts-retry'
+ *
+ * Retry.isAborted({ _tag: 'Aborted', reason: 'bye', lastError: O.none })
+ * // => true
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const isAborted = (error: unknown): error is Aborted<unknown> =>
+  typeof error === 'object' && error !== null && (error as { readonly _tag?: unknown })._tag === 'Aborted'

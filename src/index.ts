@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+export * as Budget from './Budget'
 export * as Clock from './Clock'
 export * as Random from './Random'
 export * as Retry from './Retry'
