@@ -13,6 +13,7 @@
  */
 import type { IO } from 'fp-ts/IO'
 import * as check from './internal/validate'
+import { isTimeoutError } from './Timeout'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -117,22 +118,6 @@ export interface ThrottleOptions {
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
-
-/**
- * True for an error with `_tag: 'TimeoutError'`: the default timeout test of
- * {@link tokenBucket}.
- *
- * @example
- * import { Budget } from 'fp-ts-retry'
- *
- * Budget.isTimeoutError({ _tag: 'TimeoutError', timeout: 1000 })
- * // => true
- *
- * @since 0.1.0
- * @category utils
- */
-export const isTimeoutError = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && (error as { readonly _tag?: unknown })._tag === 'TimeoutError'
 
 /**
  * The token bucket of the AWS SDKs' standard retry mode: it holds `capacity`
