@@ -8,7 +8,11 @@
  */
 export * as Budget from './Budget'
 export * as Clock from './Clock'
+export * as Decode from './Decode'
+export * as Fallback from './Fallback'
+export * as Http from './Http'
 export * as Random from './Random'
 export * as Retry from './Retry'
 export * as Schedule from './Schedule'
 export * as TestClock from './TestClock'
+export * as Timeout from './Timeout'
