@@ -728,7 +728,7 @@ export const jittered = (min = 0.8, max = 1.2) => {
   const lo = check.atLeast('Schedule.jittered', 'min', 0, min)
   const hi = check.atLeast('Schedule.jittered', 'max', lo, max)
   return <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
-    withRandomDelay(self, (d, r) => d * (lo + r * (hi - lo)))
+    withRandomDelay(self, (d, r) => Math.min(d * hi, d * (lo + r * (hi - lo))))
 }
 
 /**
@@ -764,7 +764,7 @@ export const fullJitter = <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> 
  * @category jitter
  */
 export const equalJitter = <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
-  withRandomDelay(self, (d, r) => d / 2 + (d / 2) * r)
+  withRandomDelay(self, (d, r) => Math.min(d, d / 2 + (d / 2) * r))
 
 // -------------------------------------------------------------------------------------
 // observing

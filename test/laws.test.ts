@@ -1,0 +1,415 @@
+import fc from 'fast-check'
+import { pipe } from 'fp-ts/function'
+import { describe, expect, it } from 'vitest'
+import { Schedule } from '../src/index'
+
+type S = Schedule.Schedule<number, unknown>
+
+/** A printable description of a schedule, so that fast-check reports readable counterexamples. */
+type Spec =
+  | { readonly k: 'recurs'; readonly n: number }
+  | { readonly k: 'spaced'; readonly d: number }
+  | { readonly k: 'exponential'; readonly base: number; readonly factor: number }
+  | { readonly k: 'fibonacci'; readonly base: number }
+  | { readonly k: 'linear'; readonly base: number }
+  | { readonly k: 'fromDelays'; readonly ds: ReadonlyArray<number> }
+  | { readonly k: 'forever' | 'once' | 'stop' }
+  | { readonly k: 'decorrelatedJitter'; readonly base: number; readonly extra: number }
+  | { readonly k: 'intersect' | 'union' | 'andThen'; readonly a: Spec; readonly b: Spec }
+  | { readonly k: 'whileInput' | 'untilInput'; readonly limit: number; readonly s: Spec }
+  | { readonly k: 'whileOutput'; readonly limit: number; readonly s: Spec }
+  | { readonly k: 'upTo' | 'capDelay'; readonly d: number; readonly s: Spec }
+  | {
+      readonly k: 'modifyDelay'
+      readonly mode: 'scale' | 'nan' | 'negative' | 'infinite'
+      readonly x: number
+      readonly s: Spec
+    }
+  | { readonly k: 'addDelay'; readonly x: number; readonly s: Spec }
+  | { readonly k: 'map'; readonly s: Spec }
+  | { readonly k: 'jittered'; readonly lo: number; readonly spread: number; readonly s: Spec }
+  | { readonly k: 'fullJitter' | 'equalJitter'; readonly s: Spec }
+
+const build = (spec: Spec): S => {
+  switch (spec.k) {
+    case 'recurs':
+      return Schedule.recurs(spec.n)
+    case 'spaced':
+      return Schedule.spaced(spec.d)
+    case 'exponential':
+      return Schedule.exponential(spec.base, spec.factor)
+    case 'fibonacci':
+      return Schedule.fibonacci(spec.base)
+    case 'linear':
+      return Schedule.linear(spec.base)
+    case 'fromDelays':
+      return Schedule.fromDelays(...spec.ds)
+    case 'forever':
+      return Schedule.forever
+    case 'once':
+      return Schedule.once
+    case 'stop':
+      return Schedule.stop
+    case 'decorrelatedJitter':
+      return Schedule.decorrelatedJitter(spec.base, Math.min(spec.base + spec.extra, Number.MAX_VALUE))
+    case 'intersect':
+      return pipe(build(spec.a), Schedule.intersect(build(spec.b)))
+    case 'union':
+      return pipe(build(spec.a), Schedule.union(build(spec.b)))
+    case 'andThen':
+      return pipe(build(spec.a), Schedule.andThen(build(spec.b)))
+    case 'whileInput':
+      return pipe(
+        build(spec.s),
+        Schedule.whileInput((e: number) => e < spec.limit),
+      )
+    case 'untilInput':
+      return pipe(
+        build(spec.s),
+        Schedule.untilInput((e: number) => e >= spec.limit),
+      )
+    case 'whileOutput':
+      return pipe(
+        build(spec.s),
+        Schedule.map((out) => JSON.stringify(out) ?? ''),
+        Schedule.whileOutput((out: string) => out.length < spec.limit),
+      )
+    case 'upTo':
+      return pipe(build(spec.s), Schedule.upTo(spec.d))
+    case 'capDelay':
+      return pipe(build(spec.s), Schedule.capDelay(spec.d))
+    case 'modifyDelay': {
+      const { mode, x } = spec
+      const f = (d: number) =>
+        mode === 'scale' ? d * x : mode === 'nan' ? NaN : mode === 'negative' ? -x - 1 : Infinity
+      return pipe(build(spec.s), Schedule.modifyDelay(f))
+    }
+    case 'addDelay':
+      return pipe(
+        build(spec.s),
+        Schedule.addDelay(() => spec.x),
+      )
+    case 'map':
+      return pipe(
+        build(spec.s),
+        Schedule.map((out) => [out]),
+      )
+    case 'jittered':
+      return pipe(build(spec.s), Schedule.jittered(spec.lo, spec.lo + spec.spread))
+    case 'fullJitter':
+      return pipe(build(spec.s), Schedule.fullJitter)
+    case 'equalJitter':
+      return pipe(build(spec.s), Schedule.equalJitter)
+  }
+}
+
+const delayArb = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 2000 }) },
+  { weight: 2, arbitrary: fc.double({ min: 0, max: 1e6, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1e15, 1e300, Number.MAX_VALUE) },
+)
+
+const leaf: fc.Arbitrary<Spec> = fc.oneof(
+  fc.record({ k: fc.constant('recurs' as const), n: fc.integer({ min: 0, max: 8 }) }),
+  fc.record({ k: fc.constant('spaced' as const), d: delayArb }),
+  fc.record({
+    k: fc.constant('exponential' as const),
+    base: delayArb,
+    factor: fc.oneof(fc.constantFrom(1, 2), fc.double({ min: 1, max: 10, noNaN: true })),
+  }),
+  fc.record({ k: fc.constant('fibonacci' as const), base: delayArb }),
+  fc.record({ k: fc.constant('linear' as const), base: delayArb }),
+  fc.record({ k: fc.constant('fromDelays' as const), ds: fc.array(delayArb, { maxLength: 6 }) }),
+  fc.record({ k: fc.constantFrom('forever' as const, 'once' as const, 'stop' as const) }),
+  fc.record({ k: fc.constant('decorrelatedJitter' as const), base: delayArb, extra: delayArb }),
+)
+
+const { spec: specArb } = fc.letrec<{ spec: Spec }>((tie) => ({
+  spec: fc.oneof(
+    { maxDepth: 4, depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.record({
+      k: fc.constantFrom('intersect' as const, 'union' as const, 'andThen' as const),
+      a: tie('spec'),
+      b: tie('spec'),
+    }),
+    fc.record({
+      k: fc.constantFrom('whileInput' as const, 'untilInput' as const, 'whileOutput' as const),
+      limit: fc.integer({ min: 0, max: 40 }),
+      s: tie('spec'),
+    }),
+    fc.record({ k: fc.constantFrom('upTo' as const, 'capDelay' as const), d: delayArb, s: tie('spec') }),
+    fc.record({
+      k: fc.constant('modifyDelay' as const),
+      mode: fc.constantFrom('scale' as const, 'nan' as const, 'negative' as const, 'infinite' as const),
+      x: fc.double({ min: 0, max: 100, noNaN: true }),
+      s: tie('spec'),
+    }),
+    fc.record({ k: fc.constant('addDelay' as const), x: fc.double({ noNaN: false }), s: tie('spec') }),
+    fc.record({ k: fc.constant('map' as const), s: tie('spec') }),
+    fc.record({
+      k: fc.constant('jittered' as const),
+      lo: fc.double({ min: 0, max: 2, noNaN: true }),
+      spread: fc.double({ min: 0, max: 2, noNaN: true }),
+      s: tie('spec'),
+    }),
+    fc.record({ k: fc.constantFrom('fullJitter' as const, 'equalJitter' as const), s: tie('spec') }),
+  ),
+}))
+
+/** Inputs (errors) are small numbers, so that whileInput / untilInput sometimes stop. */
+const inputsArb = fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 0, maxLength: 25 })
+/** A constant draw: laws that reorder schedules must not depend on the order of draws. */
+const drawArb = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })
+/** Any random source, faulty ones included: a printable description, made into a fresh source per run. */
+type RandomSpec = { readonly constant: number } | { readonly seed: number }
+const randomArb: fc.Arbitrary<RandomSpec> = fc.oneof(
+  drawArb.map((constant) => ({ constant })),
+  fc.integer().map((seed) => ({ seed })),
+  fc.constantFrom(NaN, 1, 2, -1, Infinity, -Infinity).map((constant) => ({ constant })),
+)
+/** Constant sources only: comparing a jittered schedule with its plain self needs the inner draws to agree. */
+const constantArb: fc.Arbitrary<RandomSpec> = fc
+  .oneof(drawArb, fc.constantFrom(NaN, 1, 2, -1, Infinity, -Infinity))
+  .map((constant) => ({ constant }))
+const source = (spec: RandomSpec): (() => number) => {
+  if ('constant' in spec) return () => spec.constant
+  let state = spec.seed >>> 0
+  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32
+}
+
+/** What a law compares: the delays granted and whether the schedule ended within the inputs. */
+const behaviour = (spec: Spec | S, inputs: ReadonlyArray<number>, r: number) => {
+  const steps = Schedule.trace(sched(spec), inputs, { random: () => r })
+  return {
+    delays: steps.filter((x) => x._tag === 'Continue').map((x) => x.delay),
+    ended: steps.at(-1)?._tag === 'Done',
+  }
+}
+
+/**
+ * Steps a schedule directly, without the sanitizing of `trace`, with attempts that take `durations` ms.
+ * With `advance` false, time does not move with the delays: to compare a schedule with a rewrite of its delays
+ * step by step (an inner `upTo` then sees the same elapsed time in both).
+ */
+const rawDecisions = (
+  spec: Spec | S,
+  inputs: ReadonlyArray<number>,
+  random: RandomSpec | (() => number),
+  durations: ReadonlyArray<number> = [],
+  advance = true,
+) => {
+  const s = sched(spec)
+  const next = typeof random === 'function' ? random : source(random)
+  const out: Array<{ readonly elapsed: number; readonly decision: Schedule.Decision<unknown, unknown> }> = []
+  let state = s.initial
+  let elapsed = 0
+  for (const [i, input] of inputs.entries()) {
+    elapsed += durations[i] ?? 0
+    const decision = s.step(state, input, { elapsed, random: next })
+    out.push({ elapsed, decision })
+    if (decision._tag === 'Done') break
+    state = decision.state
+    if (advance) elapsed += decision.delay
+  }
+  return out
+}
+
+const delaysOf = (ds: ReturnType<typeof rawDecisions>) =>
+  ds.flatMap(({ decision }) => (decision._tag === 'Continue' ? [decision.delay] : []))
+
+const sched = (x: Spec | S): S => ('k' in x ? build(x) : x)
+const intersect = (a: Spec | S, b: Spec | S): S => pipe(sched(a), Schedule.intersect(sched(b)))
+const union = (a: Spec | S, b: Spec | S): S => pipe(sched(a), Schedule.union(sched(b)))
+const andThen = (a: Spec | S, b: Spec | S): S => pipe(sched(a), Schedule.andThen(sched(b)))
+
+describe('laws', () => {
+  it('intersect is associative (delays and end)', () => {
+    fc.assert(
+      fc.property(specArb, specArb, specArb, inputsArb, drawArb, (a, b, c, inputs, r) => {
+        expect(behaviour(intersect(intersect(a, b), c), inputs, r)).toEqual(
+          behaviour(intersect(a, intersect(b, c)), inputs, r),
+        )
+      }),
+    )
+  })
+
+  it('intersect is commutative (delays and end)', () => {
+    fc.assert(
+      fc.property(specArb, specArb, inputsArb, drawArb, (a, b, inputs, r) => {
+        expect(behaviour(intersect(a, b), inputs, r)).toEqual(behaviour(intersect(b, a), inputs, r))
+      }),
+    )
+  })
+
+  it('union is associative (delays and end)', () => {
+    fc.assert(
+      fc.property(specArb, specArb, specArb, inputsArb, drawArb, (a, b, c, inputs, r) => {
+        expect(behaviour(union(union(a, b), c), inputs, r)).toEqual(behaviour(union(a, union(b, c)), inputs, r))
+      }),
+    )
+  })
+
+  it('union is commutative (delays and end)', () => {
+    fc.assert(
+      fc.property(specArb, specArb, inputsArb, drawArb, (a, b, inputs, r) => {
+        expect(behaviour(union(a, b), inputs, r)).toEqual(behaviour(union(b, a), inputs, r))
+      }),
+    )
+  })
+
+  it('forever is the identity of intersect, on both sides (delays and end)', () => {
+    fc.assert(
+      fc.property(specArb, inputsArb, drawArb, (s, inputs, r) => {
+        const expected = behaviour(s, inputs, r)
+        expect(behaviour(intersect(s, Schedule.forever), inputs, r)).toEqual(expected)
+        expect(behaviour(intersect(Schedule.forever, s), inputs, r)).toEqual(expected)
+      }),
+    )
+  })
+
+  it('stop is the identity of union, on both sides (delays and end)', () => {
+    fc.assert(
+      fc.property(specArb, inputsArb, drawArb, (s, inputs, r) => {
+        const expected = behaviour(s, inputs, r)
+        expect(behaviour(union(s, Schedule.stop), inputs, r)).toEqual(expected)
+        expect(behaviour(union(Schedule.stop, s), inputs, r)).toEqual(expected)
+      }),
+    )
+  })
+
+  it('andThen is associative (delays and end)', () => {
+    fc.assert(
+      fc.property(specArb, specArb, specArb, inputsArb, drawArb, (a, b, c, inputs, r) => {
+        expect(behaviour(andThen(andThen(a, b), c), inputs, r)).toEqual(behaviour(andThen(a, andThen(b, c)), inputs, r))
+      }),
+    )
+  })
+
+  it('map never changes delays nor when the schedule ends', () => {
+    fc.assert(
+      fc.property(specArb, inputsArb, drawArb, (s, inputs, r) => {
+        const mapped = pipe(
+          sched(s),
+          Schedule.map((out) => ({ wrapped: out })),
+        )
+        expect(behaviour(mapped, inputs, r)).toEqual(behaviour(s, inputs, r))
+      }),
+    )
+  })
+})
+
+describe('bounds', () => {
+  it('no step of any generated schedule yields a NaN, negative, infinite or over-MAX_DELAY delay', () => {
+    fc.assert(
+      fc.property(
+        specArb,
+        inputsArb,
+        randomArb,
+        fc.array(fc.double({ min: 0, max: 1e7, noNaN: true })),
+        (s, inputs, random, durations) => {
+          for (const { decision } of rawDecisions(s, inputs, random, durations))
+            if (decision._tag === 'Continue') {
+              expect(Number.isFinite(decision.delay)).toBe(true)
+              expect(decision.delay).toBeGreaterThanOrEqual(0)
+              expect(decision.delay).toBeLessThanOrEqual(Schedule.MAX_DELAY)
+            }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('capDelay never yields a delay above its cap and never turns done into continue', () => {
+    fc.assert(
+      fc.property(specArb, delayArb, inputsArb, drawArb, (s, max, inputs, r) => {
+        const capped = rawDecisions(pipe(sched(s), Schedule.capDelay(max)), inputs, () => r, [], false)
+        const plain = rawDecisions(s, inputs, () => r, [], false)
+        expect(capped.map((x) => x.decision._tag)).toEqual(plain.map((x) => x.decision._tag))
+        for (const d of delaysOf(capped)) expect(d).toBeLessThanOrEqual(max)
+      }),
+    )
+  })
+
+  it('jittered(min, max) keeps each delay within [d * min, d * max] of the delay it jitters', () => {
+    fc.assert(
+      fc.property(
+        specArb,
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        inputsArb,
+        constantArb,
+        (s, lo, spread, inputs, random) => {
+          const hi = lo + spread
+          const plain = delaysOf(rawDecisions(s, inputs, random, [], false))
+          const jittered = delaysOf(rawDecisions(pipe(sched(s), Schedule.jittered(lo, hi)), inputs, random, [], false))
+          expect(jittered).toHaveLength(plain.length)
+          jittered.forEach((d, i) => {
+            const base = plain[i] ?? NaN
+            expect(d).toBeGreaterThanOrEqual(Math.min(base * lo, Schedule.MAX_DELAY))
+            expect(d).toBeLessThanOrEqual(Math.min(base * hi, Schedule.MAX_DELAY))
+          })
+        },
+      ),
+    )
+  })
+
+  it('fullJitter keeps each delay within [0, d], equalJitter within [d/2, d]', () => {
+    fc.assert(
+      fc.property(specArb, inputsArb, constantArb, (s, inputs, random) => {
+        const plain = delaysOf(rawDecisions(s, inputs, random, [], false))
+        const full = delaysOf(rawDecisions(pipe(sched(s), Schedule.fullJitter), inputs, random, [], false))
+        const equal = delaysOf(rawDecisions(pipe(sched(s), Schedule.equalJitter), inputs, random, [], false))
+        expect(full).toHaveLength(plain.length)
+        expect(equal).toHaveLength(plain.length)
+        plain.forEach((d, i) => {
+          expect(full[i]).toBeGreaterThanOrEqual(0)
+          expect(full[i]).toBeLessThanOrEqual(d)
+          expect(equal[i]).toBeGreaterThanOrEqual(d / 2)
+          expect(equal[i]).toBeLessThanOrEqual(d)
+        })
+      }),
+    )
+  })
+
+  it('decorrelatedJitter stays within [base, cap] for any random source', () => {
+    fc.assert(
+      fc.property(delayArb, delayArb, randomArb, fc.integer({ min: 1, max: 50 }), (base, extra, random, n) => {
+        const cap = Math.min(base + extra, Number.MAX_VALUE)
+        const delays = delaysOf(rawDecisions(Schedule.decorrelatedJitter(base, cap), Array(n).fill(0), random))
+        expect(delays).toHaveLength(n)
+        for (const d of delays) {
+          expect(d).toBeGreaterThanOrEqual(Math.min(base, Schedule.MAX_DELAY))
+          expect(d).toBeLessThanOrEqual(Math.min(cap, Schedule.MAX_DELAY))
+        }
+      }),
+    )
+  })
+
+  it('upTo never grants a delay that ends past the deadline, however long attempts take', () => {
+    fc.assert(
+      fc.property(
+        specArb,
+        delayArb,
+        inputsArb,
+        randomArb,
+        fc.array(fc.double({ min: 0, max: 5000, noNaN: true })),
+        (s, deadline, inputs, random, durations) => {
+          const decisions = rawDecisions(pipe(sched(s), Schedule.upTo(deadline)), inputs, random, durations)
+          for (const { elapsed, decision } of decisions)
+            if (decision._tag === 'Continue') expect(elapsed + decision.delay).toBeLessThanOrEqual(deadline)
+        },
+      ),
+    )
+  })
+
+  it('upTo only ever ends a schedule earlier: it grants a prefix of the delays', () => {
+    fc.assert(
+      fc.property(specArb, delayArb, inputsArb, drawArb, (s, deadline, inputs, r) => {
+        const plain = behaviour(s, inputs, r).delays
+        const limited = behaviour(pipe(sched(s), Schedule.upTo(deadline)), inputs, r).delays
+        expect(limited).toEqual(plain.slice(0, limited.length))
+      }),
+    )
+  })
+})
