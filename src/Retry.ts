@@ -197,23 +197,26 @@ const aborted = <E>(signal: AbortSignal, lastError: O.Option<E>): Aborted<E> => 
  * without touching a timer. Without a signal it never returns `Aborted`;
  * without a budget or `onGiveUp` it allocates nothing more than before.
  */
-function drive<E, A, Out>(
+function drive<E, A, Out, G>(
   schedule: Schedule<E, Out>,
   options: RetryOptions<E> | undefined,
   action: (status: RetryStatus<E>) => TaskEither<E, A>,
-): Promise<Outcome<E, A, Out>>
-function drive<E, A, Out>(
+  giveUp: (error: E, out: Out) => G,
+): Promise<E.Right<A> | G>
+function drive<E, A, Out, G>(
   schedule: Schedule<E, Out>,
   options: RetryOptions<E> | undefined,
   action: (status: RetryStatus<E>) => TaskEither<E, A>,
+  giveUp: (error: E, out: Out) => G,
   signal: AbortSignal,
-): Promise<Outcome<E, A, Out> | Aborted<E>>
-async function drive<E, A, Out>(
+): Promise<E.Right<A> | G | Aborted<E>>
+async function drive<E, A, Out, G>(
   schedule: Schedule<E, Out>,
   options: RetryOptions<E> | undefined,
   action: (status: RetryStatus<E>) => TaskEither<E, A>,
+  giveUp: (error: E, out: Out) => G,
   signal?: AbortSignal,
-): Promise<Outcome<E, A, Out> | Aborted<E>> {
+): Promise<E.Right<A> | G | Aborted<E>> {
   const clock = options?.clock ?? Clock.live
   const onRetry = options?.onRetry
   const budget = options?.budget
@@ -235,12 +238,12 @@ async function drive<E, A, Out>(
     const decision = schedule.step(state, error, context as StepContext)
     if (decision._tag === 'Done') {
       options?.onGiveUp?.({ attempt: status.attempt, error, elapsed: context.elapsed, reason: SCHEDULE_DONE })
-      return { _tag: 'GaveUp', error, out: decision.out }
+      return giveUp(error, decision.out)
     }
     if (budget !== undefined && !budget.tryRetry(error)) {
       const reason: GiveUpReason = { _tag: 'BudgetExhausted', kind: budget.kind, tokens: budget.tokens() }
       options?.onGiveUp?.({ attempt: status.attempt, error, elapsed: context.elapsed, reason })
-      return { _tag: 'GaveUp', error, out: decision.out }
+      return giveUp(error, decision.out)
     }
     const delay = sanitize(decision.delay)
     onRetry?.({ attempt: status.attempt, error, delay, elapsed: context.elapsed })
@@ -256,8 +259,11 @@ async function drive<E, A, Out>(
   }
 }
 
-const toEither = <E, A, Out>(outcome: Outcome<E, A, Out>): E.Either<E, A> =>
-  outcome._tag === 'Right' ? outcome : E.left(outcome.error)
+/** Gives up with the last error as the `Left`: `drive` then returns the final `Either` itself, with no wrapper. */
+const giveUpWithLeft = <E>(error: E): E.Either<E, never> => E.left(error)
+
+/** Gives up with the last error and the schedule's last output, for callers that need both. */
+const gaveUp = <E, Out>(error: E, out: Out): Outcome<E, never, Out> => ({ _tag: 'GaveUp', error, out })
 
 // -------------------------------------------------------------------------------------
 // combinators
@@ -294,8 +300,8 @@ const toEither = <E, A, Out>(outcome: Outcome<E, A, Out>): E.Either<E, A> =>
 export const retrying =
   <In, Out>(schedule: Schedule<In, Out>, options?: RetryOptions<In>) =>
   <E extends In, A>(self: TaskEither<E, A>): TaskEither<E, A> =>
-  async () =>
-    toEither(await drive<E, A, Out>(schedule, options, () => self))
+  () =>
+    drive(schedule, options, () => self, giveUpWithLeft)
 
 /**
  * Data-first {@link retrying}: the same, with `onRetry` typed by the action's
@@ -345,8 +351,8 @@ export const retry = <E, A, Out>(
 export const retryingWith =
   <In, Out>(schedule: Schedule<In, Out>, options?: RetryOptions<In>) =>
   <E extends In, A>(action: (status: RetryStatus<E>) => TaskEither<E, A>): TaskEither<E, A> =>
-  async () =>
-    toEither(await drive<E, A, Out>(schedule, options, action))
+  () =>
+    drive(schedule, options, action, giveUpWithLeft)
 
 /**
  * The function form of {@link retrying} (a decorator in other languages):
@@ -403,7 +409,7 @@ export const retryingOrElse =
   ) =>
   <A>(self: TaskEither<E, A>): TaskEither<E2, A | B> =>
   async () => {
-    const outcome = await drive<E, A, Out>(schedule, options, () => self)
+    const outcome = await drive(schedule, options, () => self, gaveUp<E, Out>)
     return outcome._tag === 'Right' ? outcome : orElse(outcome.error, outcome.out)()
   }
 
@@ -443,7 +449,7 @@ export const retryingAbortable =
   ): TaskEither<E | Aborted<E>, A> =>
   async () => {
     const signal = options.signal
-    const outcome = await drive<E, A, Out>(schedule, options, (status) => action(signal, status), signal)
+    const outcome = await drive(schedule, options, (status) => action(signal, status), gaveUp<E, Out>, signal)
     return outcome._tag === 'Right' ? outcome : E.left(outcome._tag === 'GaveUp' ? outcome.error : outcome)
   }
 
