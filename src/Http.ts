@@ -1,0 +1,611 @@
+/**
+ * HTTP over `fetch` as a `TaskEither`, with failures a caller can match
+ * exhaustively: a {@link NetworkError} (refused, reset, DNS), a
+ * {@link TimeoutError}, or an {@link HttpError} carrying the status, the
+ * headers and the server's retry hint. {@link isTransient} tells which are
+ * worth retrying, and {@link respectRetryAfter} makes a schedule wait as long
+ * as the server asked.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/Either'
+import { pipe } from 'fp-ts/function'
+import * as O from 'fp-ts/Option'
+import * as TE from 'fp-ts/TaskEither'
+import * as Clock from './Clock'
+import * as Decode from './Decode'
+import { MAX_DELAY, sanitize } from './internal/delay'
+import * as check from './internal/validate'
+import * as Schedule from './Schedule'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * The request never got a complete response: connection refused or reset,
+ * DNS failure, the connection dropped while the body was being read.
+ *
+ * @example
+ * import * as O from 'fp-ts/Option'
+ * import { Http } from 'fp-ts-retry'
+ *
+ * const refused: Http.NetworkError = {
+ *   _tag: 'NetworkError',
+ *   method: 'GET',
+ *   url: 'http://127.0.0.1:1/',
+ *   code: O.some('ECONNREFUSED'),
+ *   message: 'fetch failed: connect ECONNREFUSED 127.0.0.1:1',
+ *   cause: undefined,
+ * }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface NetworkError {
+  readonly _tag: 'NetworkError'
+  readonly method: string
+  readonly url: string
+  /** The system error code when one is known: `ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, `UND_ERR_SOCKET`... */
+  readonly code: O.Option<string>
+  /** The messages of the error and its causes, joined with `: `. */
+  readonly message: string
+  /** What `fetch` (or reading the body) threw. */
+  readonly cause: unknown
+}
+
+/**
+ * The attempt took longer than its `timeout` and was aborted.
+ *
+ * @example
+ * import { Http } from 'fp-ts-retry'
+ *
+ * const slow: Http.TimeoutError = { _tag: 'TimeoutError', method: 'GET', url: 'http://127.0.0.1/', timeout: 2000 }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface TimeoutError {
+  readonly _tag: 'TimeoutError'
+  readonly method: string
+  readonly url: string
+  /** The per-attempt timeout that elapsed, in ms. */
+  readonly timeout: number
+}
+
+/**
+ * The server answered with a status outside 200-299.
+ *
+ * `retryAfter` is the server's hint in ms (from `retry-after-ms` or
+ * `Retry-After`), already resolved against the time the response arrived.
+ * `body` is the start of the response body (at most `maxErrorBody` bytes),
+ * read so that the connection is not leaked.
+ *
+ * @example
+ * import * as O from 'fp-ts/Option'
+ * import { Http } from 'fp-ts-retry'
+ *
+ * const limited: Http.HttpError = {
+ *   _tag: 'HttpError',
+ *   method: 'GET',
+ *   url: 'http://127.0.0.1/jokes',
+ *   status: 429,
+ *   statusText: 'Too Many Requests',
+ *   headers: { 'retry-after': '2' },
+ *   retryAfter: O.some(2000),
+ *   body: 'slow down',
+ * }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface HttpError {
+  readonly _tag: 'HttpError'
+  readonly method: string
+  readonly url: string
+  readonly status: number
+  readonly statusText: string
+  /** The response headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The server's retry hint in ms, when it sent a valid one. */
+  readonly retryAfter: O.Option<number>
+  /** The start of the response body, decoded as UTF-8. */
+  readonly body: string
+}
+
+/**
+ * Every way a request can fail: match it exhaustively on `_tag`.
+ *
+ * @example
+ * import { Http } from 'fp-ts-retry'
+ *
+ * const describe = (error: Http.FetchError): string => {
+ *   switch (error._tag) {
+ *     case 'NetworkError':
+ *       return `network: ${error.message}`
+ *     case 'TimeoutError':
+ *       return `timed out after ${error.timeout} ms`
+ *     case 'HttpError':
+ *       return `HTTP ${error.status}`
+ *   }
+ * }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export type FetchError = NetworkError | TimeoutError | HttpError
+
+/**
+ * The options of a request: everything `fetch` takes (method, headers,
+ * body...) except `signal`, plus the retry-related ones below.
+ *
+ * Give a body that can be sent again (a string, a `Uint8Array`,
+ * `URLSearchParams`), not a stream: a retry sends it once per attempt.
+ *
+ * @example
+ * import { Clock, Http } from 'fp-ts-retry'
+ *
+ * const options: Http.RequestOptions = {
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json', 'idempotency-key': 'order-42' },
+ *   body: JSON.stringify({ item: 'book' }),
+ *   timeout: 2000,
+ *   clock: Clock.live,
+ * }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface RequestOptions extends Omit<RequestInit, 'signal'> {
+  /** Aborts an attempt (response and, for {@link text} and {@link json}, its body) after this many ms; none by default. */
+  readonly timeout?: number | undefined
+  /** The clock the timeout sleeps on (default {@link Clock.live}); a `TestClock` makes timeouts virtual. */
+  readonly clock?: Clock.Clock | undefined
+  /** Wall-clock time in ms since the epoch, to resolve an HTTP-date `Retry-After` (default `Date.now`). */
+  readonly now?: (() => number) | undefined
+  /** The `fetch` to call (default the global one). */
+  readonly fetch?: typeof globalThis.fetch | undefined
+  /** How many bytes of an error response's body to keep in {@link HttpError.body} (default 2048); the rest is cancelled. */
+  readonly maxErrorBody?: number | undefined
+}
+
+// -------------------------------------------------------------------------------------
+// Retry-After
+// -------------------------------------------------------------------------------------
+
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)'
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const MONTH = `(${MONTHS.join('|')})`
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})'
+/** `Sun, 06 Nov 1994 08:49:37 GMT` */
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`)
+/** `Sunday, 06-Nov-94 08:49:37 GMT` (obsolete, still to be accepted) */
+const RFC850_DATE = new RegExp(`^${LONG_DAY}, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`)
+/** `Sun Nov  6 08:49:37 1994` (obsolete, still to be accepted) */
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`)
+
+const utc = (year: number, month: string, day: number, h: number, m: number, s: number): O.Option<number> => {
+  const monthIndex = MONTHS.indexOf(month)
+  if (monthIndex < 0 || h > 23 || m > 59 || s > 60) return O.none
+  const time = Date.UTC(year, monthIndex, day, h, m, Math.min(s, 59))
+  const date = new Date(time)
+  return Number.isFinite(time) && date.getUTCDate() === day && date.getUTCMonth() === monthIndex ? O.some(time) : O.none
+}
+
+/** An HTTP-date (RFC 9110 section 5.6.7) in ms since the epoch. */
+const parseHttpDate = (value: string, now: number): O.Option<number> => {
+  const n = (s: string | undefined) => Number(s)
+  let match = IMF_FIXDATE.exec(value)
+  if (match) return utc(n(match[3]), match[2] ?? '', n(match[1]), n(match[4]), n(match[5]), n(match[6]))
+  match = ASCTIME_DATE.exec(value)
+  if (match) return utc(n(match[6]), match[1] ?? '', n(match[2]), n(match[3]), n(match[4]), n(match[5]))
+  match = RFC850_DATE.exec(value)
+  if (match) {
+    // a two-digit year more than 50 years in the future is the most recent past year with those digits
+    const thisYear = new Date(Number.isFinite(now) ? now : 0).getUTCFullYear()
+    let year = Math.floor(thisYear / 100) * 100 + n(match[3])
+    if (year > thisYear + 50) year -= 100
+    return utc(year, match[2] ?? '', n(match[1]), n(match[4]), n(match[5]), n(match[6]))
+  }
+  return O.none
+}
+
+/**
+ * Parses a `Retry-After` value as RFC 9110 (section 10.2.3) defines it: either
+ * delay-seconds (`120`) or an HTTP-date (`Fri, 31 Dec 1999 23:59:59 GMT`, and
+ * the two obsolete date formats), resolved against `now` (ms since the epoch).
+ * Returns the delay in ms.
+ *
+ * A date in the past means "retry now": `some(0)`. Anything malformed
+ * (garbage, a negative or fractional number, an impossible date) is `none`,
+ * never an exception. A huge value saturates at `Schedule.MAX_DELAY`; bound it
+ * with {@link respectRetryAfter}.
+ *
+ * @example
+ * import { Http } from 'fp-ts-retry'
+ *
+ * const now = Date.parse('2025-01-01T00:00:00Z')
+ * Http.parseRetryAfter('2', now)
+ * // => { _tag: 'Some', value: 2000 }
+ * Http.parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now)
+ * // => { _tag: 'Some', value: 30000 }
+ * Http.parseRetryAfter('-1', now)
+ * // => { _tag: 'None' }
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const parseRetryAfter = (value: string, now: number): O.Option<number> => {
+  if (typeof value !== 'string') return O.none
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return O.some(sanitize(Number(trimmed) * 1000))
+  if (!Number.isFinite(now)) return O.none
+  return pipe(
+    parseHttpDate(trimmed, now),
+    O.map((time) => sanitize(time - now)),
+  )
+}
+
+/**
+ * Parses the non-standard but common `retry-after-ms` header: a non-negative
+ * number of milliseconds. Anything else is `none`.
+ *
+ * @example
+ * import { Http } from 'fp-ts-retry'
+ *
+ * Http.parseRetryAfterMs('1500')
+ * // => { _tag: 'Some', value: 1500 }
+ * Http.parseRetryAfterMs('soon')
+ * // => { _tag: 'None' }
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const parseRetryAfterMs = (value: string): O.Option<number> => {
+  if (typeof value !== 'string') return O.none
+  const trimmed = value.trim()
+  return /^\d+(?:\.\d+)?$/.test(trimmed) ? O.some(sanitize(Number(trimmed))) : O.none
+}
+
+/**
+ * The server's retry hint in ms from response headers: `retry-after-ms` when
+ * it is valid, else `Retry-After` (see {@link parseRetryAfter}), else `none`.
+ *
+ * @example
+ * import { Http } from 'fp-ts-retry'
+ *
+ * Http.retryAfter(new Headers({ 'retry-after': '3' }), Date.now())
+ * // => { _tag: 'Some', value: 3000 }
+ * Http.retryAfter({ 'retry-after-ms': '250', 'retry-after': '3' }, Date.now())
+ * // => { _tag: 'Some', value: 250 }
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const retryAfter = (headers: Headers | Readonly<Record<string, string>>, now: number): O.Option<number> => {
+  const get = (name: string): string | undefined =>
+    headers instanceof Headers
+      ? (headers.get(name) ?? undefined)
+      : Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1]
+  const ms = get('retry-after-ms')
+  const seconds = get('retry-after')
+  return pipe(
+    ms === undefined ? O.none : parseRetryAfterMs(ms),
+    O.alt(() => (seconds === undefined ? O.none : parseRetryAfter(seconds, now))),
+  )
+}
+
+// -------------------------------------------------------------------------------------
+// conditions
+// -------------------------------------------------------------------------------------
+
+/**
+ * The statuses {@link isTransient} retries: 408, 429, 500, 502, 503, 504.
+ *
+ * @example
+ * import { Http } from 'fp-ts-retry'
+ *
+ * Http.transientStatuses.has(503)
+ * // => true
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const transientStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
+
+/**
+ * Whether a status is worth retrying: 408 Request Timeout, 429 Too Many
+ * Requests, 500, 502, 503, 504. Never another 4xx (the request itself is
+ * wrong: 400, 401, 403, 404, 422...) nor 501 Not Implemented.
+ *
+ * @example
+ * import { Http } from 'fp-ts-retry'
+ *
+ * [429, 503, 401, 501].map(Http.isTransientStatus)
+ * // => [true, true, false, false]
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const isTransientStatus = (status: number): boolean => transientStatuses.has(status)
+
+/**
+ * The default classification: retry a {@link NetworkError}, a
+ * {@link TimeoutError} and an {@link HttpError} whose status
+ * {@link isTransientStatus}; never anything else (a `DecodeError` of a
+ * response that arrived, or any other tagged error).
+ *
+ * Use it with `Schedule.whileInput`, or write your own predicate in its place
+ * (e.g. to retry 409 Conflict, or not to retry a `POST` after a timeout).
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as O from 'fp-ts/Option'
+ * import { Http, Schedule } from 'fp-ts-retry'
+ *
+ * const policy = pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(5)), Schedule.whileInput(Http.isTransient))
+ * const unauthorized: Http.HttpError = {
+ *   _tag: 'HttpError', method: 'GET', url: '/', status: 401, statusText: 'Unauthorized',
+ *   headers: {}, retryAfter: O.none, body: '',
+ * }
+ * Schedule.simulate(policy, [unauthorized])
+ * // => []
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const isTransient = (error: { readonly _tag: string }): boolean => {
+  switch (error._tag) {
+    case 'NetworkError':
+    case 'TimeoutError':
+      return true
+    case 'HttpError':
+      return isTransientStatus((error as HttpError).status)
+    default:
+      return false
+  }
+}
+
+/** The retry hint an error carries: an `HttpError`'s `retryAfter`. */
+const retryHintOf = (input: unknown): O.Option<number> => {
+  if (typeof input !== 'object' || input === null) return O.none
+  const { _tag, retryAfter } = input as Partial<HttpError>
+  return _tag === 'HttpError' && retryAfter !== undefined && O.isSome(retryAfter) ? retryAfter : O.none
+}
+
+/**
+ * Honours the server's retry hint: when the error is an {@link HttpError}
+ * with a `retryAfter`, the delay becomes that hint if it is longer than the
+ * schedule's own, but never more than `max` ms (a server cannot park the
+ * client for an hour). Never turns a *done* into a *continue*.
+ *
+ * Put it before `Schedule.upTo`, so the deadline sees the real delay.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as O from 'fp-ts/Option'
+ * import { Http, Schedule } from 'fp-ts-retry'
+ *
+ * const limited = (ms: number): Http.HttpError => ({
+ *   _tag: 'HttpError', method: 'GET', url: '/', status: 429, statusText: 'Too Many Requests',
+ *   headers: {}, retryAfter: O.some(ms), body: '',
+ * })
+ * const policy = pipe(Schedule.spaced(100), Schedule.intersect(Schedule.recurs(3)), Http.respectRetryAfter(5000))
+ * Schedule.simulate(policy, [limited(2000), limited(10), limited(3_600_000)])
+ * // => [2000, 100, 5000]
+ *
+ * @throws RangeError when `max` is negative, NaN or infinite
+ * @since 0.1.0
+ * @category combinators
+ */
+export const respectRetryAfter = (max: number) => {
+  const limit = check.delay('Http.respectRetryAfter', 'max', max)
+  return <In, Out>(self: Schedule.Schedule<In, Out>): Schedule.Schedule<In, Out> =>
+    Schedule.make(self.initial, (state: unknown, input: In, context) => {
+      const decision = self.step(state, input, context)
+      if (decision._tag === 'Done') return decision
+      const hint = retryHintOf(input)
+      return O.isSome(hint)
+        ? { ...decision, delay: Math.max(sanitize(decision.delay), Math.min(hint.value, limit)) }
+        : decision
+    })
+}
+
+// -------------------------------------------------------------------------------------
+// running a request
+// -------------------------------------------------------------------------------------
+
+const DEFAULT_MAX_ERROR_BODY = 2048
+
+/** The messages of an error and its causes, and the first `code` on the way. */
+const describeCause = (error: unknown): { readonly message: string; readonly code: O.Option<string> } => {
+  const messages: Array<string> = []
+  let code: O.Option<string> = O.none
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    const { message, code: c, cause } = current as { message?: unknown; code?: unknown; cause?: unknown }
+    if (typeof message === 'string' && message !== '' && !messages.includes(message)) messages.push(message)
+    if (O.isNone(code) && typeof c === 'string') code = O.some(c)
+    current = cause
+  }
+  if (messages.length === 0) messages.push(String(error))
+  return { message: messages.join(': '), code }
+}
+
+/** Reads at most `max` bytes of the body as text, then cancels the rest. Never rejects. */
+const readSnippet = async (response: Response, max: number): Promise<string> => {
+  const body = response.body
+  if (body === null) return ''
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  let bytes = 0
+  try {
+    for (;;) {
+      const chunk = await reader.read()
+      if (chunk.done) return text + decoder.decode()
+      const room = max - bytes
+      const kept = chunk.value.subarray(0, room)
+      bytes += kept.length
+      text += decoder.decode(kept, { stream: true })
+      if (chunk.value.length > room || bytes >= max) {
+        await reader.cancel()
+        return text + decoder.decode()
+      }
+    }
+  } catch {
+    return text
+  } finally {
+    reader.releaseLock()
+  }
+}
+
+const send = <A>(
+  url: string | URL,
+  options: RequestOptions,
+  read: (response: Response) => Promise<A>,
+): TE.TaskEither<FetchError, A> => {
+  const { timeout, clock, now, fetch: doFetch, maxErrorBody, ...init } = options
+  if (timeout !== undefined) check.delay('Http.request', 'timeout', timeout)
+  if (maxErrorBody !== undefined) check.count('Http.request', 'maxErrorBody', maxErrorBody)
+  const method = (init.method ?? 'GET').toUpperCase()
+  const href = String(url)
+  return async () => {
+    const controller = new AbortController()
+    const timer = new AbortController()
+    let timedOut = false
+    if (timeout !== undefined) {
+      void (clock ?? Clock.live).sleep(timeout, timer.signal).then(() => {
+        if (timer.signal.aborted) return
+        timedOut = true
+        controller.abort()
+      })
+    }
+    const failure = (cause: unknown): FetchError => {
+      if (timedOut) return { _tag: 'TimeoutError', method, url: href, timeout: timeout ?? 0 }
+      const { message, code } = describeCause(cause)
+      return { _tag: 'NetworkError', method, url: href, code, message, cause }
+    }
+    try {
+      let response: Response
+      try {
+        response = await (doFetch ?? globalThis.fetch)(url, { ...init, signal: controller.signal })
+      } catch (cause) {
+        return E.left(failure(cause))
+      }
+      if (!response.ok) {
+        const headers: Record<string, string> = {}
+        response.headers.forEach((value, name) => {
+          headers[name] = value
+        })
+        const hint = retryAfter(response.headers, (now ?? Date.now)())
+        const body = await readSnippet(response, maxErrorBody ?? DEFAULT_MAX_ERROR_BODY)
+        return E.left({
+          _tag: 'HttpError',
+          method,
+          url: href,
+          status: response.status,
+          statusText: response.statusText,
+          headers,
+          retryAfter: hint,
+          body,
+        })
+      }
+      try {
+        return E.right(await read(response))
+      } catch (cause) {
+        return E.left(failure(cause))
+      }
+    } finally {
+      timer.abort()
+    }
+  }
+}
+
+/**
+ * Performs one request with `fetch`: `Right` with the `Response` when the
+ * status is 2xx (its body unread, yours to read once), otherwise a
+ * {@link FetchError}. An error response's body is read (its first
+ * `maxErrorBody` bytes kept in the error) or cancelled, so no connection
+ * leaks. Nothing throws; each call of the `TaskEither` sends a fresh request,
+ * so it can be retried as is.
+ *
+ * The `timeout` covers the wait for the response headers only; use
+ * {@link text} or {@link json} to have it cover the body too.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Http, Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const getStatus = pipe(
+ *   Http.request('http://127.0.0.1:8080/health', { timeout: 2000 }),
+ *   Retry.retrying(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(3)), Schedule.whileInput(Http.isTransient))),
+ * )
+ * // await getStatus() => Right(Response) or Left(Http.FetchError)
+ *
+ * @throws RangeError when `timeout` is negative, NaN or infinite, or `maxErrorBody` not a non-negative integer
+ * @since 0.1.0
+ * @category constructors
+ */
+export const request = (url: string | URL, options: RequestOptions = {}): TE.TaskEither<FetchError, Response> =>
+  send(url, options, (response) => Promise.resolve(response))
+
+/**
+ * Performs one request and reads the whole body as text inside the attempt:
+ * a connection reset while the body arrives is a {@link NetworkError} (so it
+ * is retried like any other), and the `timeout` covers the body too.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Http, Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const page = pipe(
+ *   Http.text('http://127.0.0.1:8080/readme.txt', { timeout: 5000 }),
+ *   Retry.retrying(pipe(Schedule.spaced(500), Schedule.intersect(Schedule.recurs(2)), Schedule.whileInput(Http.isTransient))),
+ * )
+ *
+ * @throws RangeError when `timeout` or `maxErrorBody` is invalid (see {@link request})
+ * @since 0.1.0
+ * @category constructors
+ */
+export const text = (url: string | URL, options: RequestOptions = {}): TE.TaskEither<FetchError, string> =>
+  send(url, options, (response) => response.text())
+
+/**
+ * Performs one request, reads the body as text and parses it as JSON. A body
+ * that is not JSON is a `Decode.DecodeError` (not transient: the server
+ * answered). Decode the `unknown` with `Decode.decode(codec)`.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as t from 'io-ts'
+ * import { Decode, Http } from 'fp-ts-retry'
+ *
+ * const Joke = t.type({ id: t.number, joke: t.string })
+ * const joke = pipe(Http.json('http://127.0.0.1:8080/joke', { timeout: 1000 }), Decode.decode(Joke))
+ * // joke: TaskEither<Http.FetchError | Decode.DecodeError, { id: number; joke: string }>
+ *
+ * @throws RangeError when `timeout` or `maxErrorBody` is invalid (see {@link request})
+ * @since 0.1.0
+ * @category constructors
+ */
+export const json = (
+  url: string | URL,
+  options: RequestOptions = {},
+): TE.TaskEither<FetchError | Decode.DecodeError, unknown> =>
+  pipe(text(url, options), TE.chainEitherKW(Decode.parseJson))
+
+/**
+ * The longest hint {@link parseRetryAfter} can return (`Schedule.MAX_DELAY`).
+ *
+ * @example
+ * import { Http } from 'fp-ts-retry'
+ *
+ * Http.parseRetryAfter('9'.repeat(400), 0)
+ * // => { _tag: 'Some', value: Http.MAX_RETRY_AFTER }
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const MAX_RETRY_AFTER: number = MAX_DELAY
