@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 export * as Budget from './Budget'
+export * as CircuitBreaker from './CircuitBreaker'
 export * as Clock from './Clock'
 export * as Decode from './Decode'
 export * as Fallback from './Fallback'

@@ -1,0 +1,473 @@
+/**
+ * A circuit breaker: stops calling a dependency that keeps failing, so that
+ * it can recover, and fails those calls at once with a typed
+ * {@link CircuitOpen} saying when to try again.
+ *
+ * Closed (calls pass) -> Open (calls fail at once) after N consecutive
+ * failures, or a failure rate over a sliding window of calls -> HalfOpen (a
+ * few probe calls pass) after a delay, which may be a schedule -> Closed after
+ * M successful probes, or Open again after a failed one. Time is read from the
+ * injected clock; nothing runs on a timer.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/Either'
+import type { IO } from 'fp-ts/IO'
+import type { TaskEither } from 'fp-ts/TaskEither'
+import * as Clock from './Clock'
+import { sanitize } from './internal/delay'
+import * as check from './internal/validate'
+import * as Schedule from './Schedule'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * The three states of a breaker.
+ *
+ * @example
+ * import { CircuitBreaker } from 'fp-ts-retry'
+ *
+ * const state: CircuitBreaker.State = 'HalfOpen'
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export type State = 'Closed' | 'Open' | 'HalfOpen'
+
+/**
+ * The failure of a call the breaker did not let through. `retryAt` is the
+ * clock time from which a probe may pass, `remaining` the milliseconds until
+ * then (0 when the breaker is half-open and its probes are all in flight).
+ * {@link waitUntilRetryAt} makes a retry schedule wait exactly that long.
+ *
+ * @example
+ * import { CircuitBreaker } from 'fp-ts-retry'
+ *
+ * const error: CircuitBreaker.CircuitOpen = { _tag: 'CircuitOpen', state: 'Open', retryAt: 30_000, remaining: 12_500 }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface CircuitOpen {
+  readonly _tag: 'CircuitOpen'
+  /** `Open`, or `HalfOpen` when every probe slot is taken. */
+  readonly state: 'Open' | 'HalfOpen'
+  /** Clock time (ms) from which the breaker lets a probe through. */
+  readonly retryAt: number
+  /** `retryAt - now`, in milliseconds. */
+  readonly remaining: number
+}
+
+/**
+ * A transition, given to listeners.
+ *
+ * @example
+ * import { CircuitBreaker } from 'fp-ts-retry'
+ *
+ * const change: CircuitBreaker.StateChange = { from: 'Closed', to: 'Open', at: 1_250 }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface StateChange {
+  readonly from: State
+  readonly to: State
+  /** Clock time of the change, in milliseconds. */
+  readonly at: number
+}
+
+/**
+ * The permission to make one call, given by {@link CircuitBreaker.acquire}:
+ * report its outcome exactly once.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { CircuitBreaker } from 'fp-ts-retry'
+ *
+ * const breaker = CircuitBreaker.make()()
+ * const permit = breaker.acquire()
+ * if (E.isRight(permit)) permit.right.onSuccess()
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface Permit {
+  /** The call succeeded. */
+  readonly onSuccess: () => void
+  /** The call failed with `error` (counted as a success when `isFailure(error)` is false). */
+  readonly onFailure: (error: unknown) => void
+}
+
+/**
+ * A breaker, shared by every call to one dependency. Wrap calls with
+ * {@link protect} (or {@link protectAbortable}); `acquire` is the low-level
+ * form for other kinds of code.
+ *
+ * @example
+ * import { CircuitBreaker } from 'fp-ts-retry'
+ *
+ * const breaker: CircuitBreaker.CircuitBreaker = CircuitBreaker.make({ consecutiveFailures: 3 })()
+ * breaker.state()
+ * // => 'Closed'
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface CircuitBreaker {
+  readonly _tag: 'CircuitBreaker'
+  /** The current state (an open breaker whose delay has passed reads, and becomes, `HalfOpen`). */
+  readonly state: IO<State>
+  /** Asks to make one call: a {@link Permit}, or a {@link CircuitOpen} failure. */
+  readonly acquire: IO<E.Either<CircuitOpen, Permit>>
+  /** Calls `listener` on every state change; returns the `IO` that unsubscribes it. */
+  readonly subscribe: (listener: (change: StateChange) => void) => IO<void>
+}
+
+/**
+ * Options of {@link make}.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { CircuitBreaker, Schedule } from 'fp-ts-retry'
+ *
+ * const options: CircuitBreaker.Options = {
+ *   failureRate: { threshold: 0.5, window: 20, minimumCalls: 10 },
+ *   halfOpenAfter: pipe(Schedule.exponential(1_000), Schedule.capDelay(60_000)),
+ *   probes: 3,
+ * }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface Options {
+  /** Where time is read (default {@link Clock.live}). */
+  readonly clock?: Clock.Clock | undefined
+  /**
+   * Opens after this many failures in a row (an integer >= 1). Default 5, or
+   * off when `failureRate` is given.
+   */
+  readonly consecutiveFailures?: number | undefined
+  /**
+   * Opens when, over the last `window` calls (and at least `minimumCalls`),
+   * the share of failures is at least `threshold` (in (0, 1]).
+   */
+  readonly failureRate?:
+    { readonly threshold: number; readonly window: number; readonly minimumCalls: number } | undefined
+  /**
+   * How long it stays open before letting probes through: milliseconds
+   * (default 10 s), or a schedule stepped once per opening in a row (with the
+   * failure that opened it), so that repeated openings can back off. When the
+   * schedule is done, its last delay is kept. It starts afresh once closed.
+   */
+  readonly halfOpenAfter?: number | Schedule.Schedule<unknown, unknown> | undefined
+  /** How many successful probes close it (default 1); at most this many probe at once. */
+  readonly probes?: number | undefined
+  /** Which errors count as failures (default: all); the others count as successes (a 404 says the service is up). */
+  readonly isFailure?: ((error: unknown) => boolean) | undefined
+  /** The random source for a jittered `halfOpenAfter` schedule (default `Math.random`). */
+  readonly random?: (() => number) | undefined
+  /** A first listener, as if passed to `subscribe`. */
+  readonly onStateChange?: ((change: StateChange) => void) | undefined
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * Creates a breaker, in `IO`: each run is a fresh, closed breaker. Share one
+ * value between all the calls to one dependency.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { CircuitBreaker, TestClock } from 'fp-ts-retry'
+ *
+ * const clock = TestClock.make()
+ * const breaker = CircuitBreaker.make({ clock, consecutiveFailures: 2, halfOpenAfter: 5_000 })()
+ * const call = pipe(TE.left('503'), CircuitBreaker.protect(breaker))
+ * await call()
+ * await call()
+ * await call()
+ * // => { _tag: 'Left', left: { _tag: 'CircuitOpen', state: 'Open', retryAt: 5000, remaining: 5000 } }
+ *
+ * @throws RangeError when a count is not a positive integer, a delay is negative, NaN or infinite, or `threshold` is outside (0, 1]
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): IO<CircuitBreaker> => {
+  const fn = 'CircuitBreaker.make'
+  const rate = options.failureRate
+  const consecutive =
+    options.consecutiveFailures === undefined
+      ? rate === undefined
+        ? 5
+        : Infinity
+      : positive(fn, 'consecutiveFailures', options.consecutiveFailures)
+  const windowSize = rate === undefined ? 0 : positive(fn, 'failureRate.window', rate.window)
+  const minimumCalls = rate === undefined ? 0 : positive(fn, 'failureRate.minimumCalls', rate.minimumCalls)
+  if (rate !== undefined && minimumCalls > windowSize)
+    check.fail(fn, 'failureRate.minimumCalls', `at most window (${windowSize})`, minimumCalls)
+  const threshold = rate === undefined ? Infinity : rate.threshold
+  if (rate !== undefined && !(threshold > 0 && threshold <= 1))
+    check.fail(fn, 'failureRate.threshold', 'a number in (0, 1]', threshold)
+  const delays = halfOpenSchedule(fn, options.halfOpenAfter ?? 10_000)
+  const probes = positive(fn, 'probes', options.probes ?? 1)
+  const isFailure = options.isFailure ?? (() => true)
+  const clock = options.clock ?? Clock.live
+  const random = options.random ?? Math.random
+
+  return () => {
+    let state: State = 'Closed'
+    let generation = 0
+    // Closed: failures in a row, and the last `windowSize` outcomes (true = failure) in a ring.
+    let failuresInRow = 0
+    const ring: Array<boolean> = []
+    let ringNext = 0
+    let ringFailures = 0
+    // Open: when probes may start, and the half-open schedule's progress.
+    let retryAt = 0
+    let delayState = delays.initial
+    let lastDelay = 0
+    // HalfOpen: probes let through and probes that succeeded in this generation.
+    let admitted = 0
+    let succeeded = 0
+    const listeners = new Set<(change: StateChange) => void>()
+    if (options.onStateChange !== undefined) listeners.add(options.onStateChange)
+
+    const moveTo = (to: State, now: number) => {
+      const from = state
+      state = to
+      generation += 1
+      const change: StateChange = { from, to, at: now }
+      listeners.forEach((listener) => listener(change))
+    }
+
+    const open = (error: unknown, now: number) => {
+      const decision = delays.step(delayState, error, { elapsed: 0, random })
+      if (decision._tag === 'Continue') {
+        delayState = decision.state
+        lastDelay = sanitize(decision.delay)
+      }
+      retryAt = now + lastDelay
+      moveTo('Open', now)
+    }
+
+    const close = (now: number) => {
+      failuresInRow = 0
+      ring.length = 0
+      ringNext = 0
+      ringFailures = 0
+      delayState = delays.initial
+      lastDelay = 0
+      moveTo('Closed', now)
+    }
+
+    /** Open -> HalfOpen once the delay has passed. */
+    const refresh = (now: number) => {
+      if (state === 'Open' && now >= retryAt) {
+        admitted = 0
+        succeeded = 0
+        moveTo('HalfOpen', now)
+      }
+    }
+
+    const recordClosed = (failed: boolean, error: unknown) => {
+      failuresInRow = failed ? failuresInRow + 1 : 0
+      if (windowSize > 0) {
+        if (ring.length < windowSize) ring.push(failed)
+        else {
+          if (ring[ringNext] === true) ringFailures -= 1
+          ring[ringNext] = failed
+        }
+        ringNext = (ringNext + 1) % windowSize
+        if (failed) ringFailures += 1
+      }
+      const tripped =
+        failuresInRow >= consecutive ||
+        (ring.length >= minimumCalls && ring.length > 0 && ringFailures / ring.length >= threshold)
+      if (failed && tripped) open(error, clock.now())
+    }
+
+    const record = (admittedIn: number, failed: boolean, error: unknown) => {
+      if (admittedIn !== generation) return // a late outcome from before the last change
+      if (state === 'Closed') recordClosed(failed, error)
+      else if (state === 'HalfOpen') {
+        if (failed) open(error, clock.now())
+        else if (++succeeded >= probes) close(clock.now())
+      }
+    }
+
+    const permit = (admittedIn: number): Permit => {
+      let reported = false
+      return {
+        onSuccess: () => {
+          if (reported) return
+          reported = true
+          record(admittedIn, false, undefined)
+        },
+        onFailure: (error) => {
+          if (reported) return
+          reported = true
+          record(admittedIn, isFailure(error), error)
+        },
+      }
+    }
+
+    const acquire = (): E.Either<CircuitOpen, Permit> => {
+      const now = clock.now()
+      refresh(now)
+      if (state === 'Closed') return E.right(permit(generation))
+      if (state === 'HalfOpen' && admitted < probes) {
+        admitted += 1
+        return E.right(permit(generation))
+      }
+      const at = state === 'Open' ? retryAt : now
+      return E.left({ _tag: 'CircuitOpen', state, retryAt: at, remaining: at - now })
+    }
+
+    return {
+      _tag: 'CircuitBreaker',
+      state: () => {
+        refresh(clock.now())
+        return state
+      },
+      acquire,
+      subscribe: (listener) => {
+        const own = (change: StateChange) => listener(change)
+        listeners.add(own)
+        return () => {
+          listeners.delete(own)
+        }
+      },
+    }
+  }
+}
+
+const positive = (fn: string, param: string, value: number): number =>
+  Number.isSafeInteger(value) && value >= 1 ? value : check.fail(fn, param, 'an integer >= 1', value)
+
+const halfOpenSchedule = (
+  fn: string,
+  halfOpenAfter: number | Schedule.Schedule<unknown, unknown>,
+): Schedule.Schedule<unknown, unknown> =>
+  typeof halfOpenAfter === 'number' ? Schedule.spaced(check.delay(fn, 'halfOpenAfter', halfOpenAfter)) : halfOpenAfter
+
+// -------------------------------------------------------------------------------------
+// combinators
+// -------------------------------------------------------------------------------------
+
+/**
+ * Runs a `TaskEither` through a breaker: while the breaker is open the call
+ * fails at once with {@link CircuitOpen} (the action does not run);
+ * otherwise the action runs and its outcome is recorded. A rejection (a
+ * defect) is recorded as a failure and propagates.
+ *
+ * Put it inside the retry, so that each attempt asks the breaker, and let
+ * the schedule wait for it with {@link waitUntilRetryAt}.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { CircuitBreaker, Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const breaker = CircuitBreaker.make({ consecutiveFailures: 5 })()
+ * const getUser: TE.TaskEither<string, string> = TE.right('ada')
+ * const call = pipe(
+ *   getUser,
+ *   CircuitBreaker.protect(breaker),
+ *   Retry.retrying(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(3)), CircuitBreaker.waitUntilRetryAt)),
+ * )
+ * await call()
+ * // => { _tag: 'Right', right: 'ada' }
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const protect =
+  (breaker: CircuitBreaker) =>
+  <E, A>(self: TaskEither<E, A>): TaskEither<E | CircuitOpen, A> =>
+  async () => {
+    const permit = breaker.acquire()
+    if (E.isLeft(permit)) return permit
+    let result: E.Either<E, A>
+    try {
+      result = await self()
+    } catch (defect) {
+      permit.right.onFailure(defect)
+      throw defect
+    }
+    if (E.isRight(result)) permit.right.onSuccess()
+    else permit.right.onFailure(result.left)
+    return result
+  }
+
+/**
+ * {@link protect} for an abortable action (`(signal) => TaskEither`), as
+ * built by `Timeout.timeout` and run by `Retry.retryingAbortable`.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { CircuitBreaker, Timeout } from 'fp-ts-retry'
+ *
+ * const breaker = CircuitBreaker.make()()
+ * const attempt = pipe(
+ *   (signal: AbortSignal) => TE.right(signal.aborted),
+ *   Timeout.timeout(1_000),
+ *   CircuitBreaker.protectAbortable(breaker),
+ * )
+ * await attempt(new AbortController().signal)()
+ * // => { _tag: 'Right', right: false }
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const protectAbortable =
+  (breaker: CircuitBreaker) =>
+  <E, A>(self: (signal: AbortSignal) => TaskEither<E, A>) =>
+  (signal: AbortSignal): TaskEither<E | CircuitOpen, A> =>
+    protect(breaker)(self(signal))
+
+/**
+ * True for a {@link CircuitOpen} failure.
+ *
+ * @example
+ * import { CircuitBreaker } from 'fp-ts-retry'
+ *
+ * CircuitBreaker.isCircuitOpen({ _tag: 'CircuitOpen', state: 'Open', retryAt: 10, remaining: 10 })
+ * // => true
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const isCircuitOpen = (error: unknown): error is CircuitOpen =>
+  typeof error === 'object' && error !== null && (error as { readonly _tag?: unknown })._tag === 'CircuitOpen'
+
+/**
+ * Makes a retry schedule wait for an open breaker: after a
+ * {@link CircuitOpen} failure, the delay is at least its `remaining` time, so
+ * the next attempt lands when the breaker lets a probe through instead of
+ * hammering it. Other failures keep the schedule's own delay; when the
+ * schedule is done, it stays done.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { CircuitBreaker, Schedule } from 'fp-ts-retry'
+ *
+ * const policy = pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(5)), CircuitBreaker.waitUntilRetryAt)
+ * Schedule.simulate(policy, [new Error('503'), { _tag: 'CircuitOpen', state: 'Open', retryAt: 5_000, remaining: 4_700 }])
+ * // => [100, 4700]
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const waitUntilRetryAt = <In, Out>(self: Schedule.Schedule<In, Out>): Schedule.Schedule<In, Out> =>
+  Schedule.make(self.initial, (state, input: In, context) => {
+    const decision = self.step(state, input, context)
+    return decision._tag === 'Continue' && isCircuitOpen(input) && input.remaining > decision.delay
+      ? { ...decision, delay: sanitize(input.remaining) }
+      : decision
+  })
