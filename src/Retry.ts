@@ -377,7 +377,9 @@ export const retryable =
     f: (...args: Args) => TaskEither<E, A>,
   ): ((...args: Args) => TaskEither<E, A>) => {
     const retry = retrying(schedule, options)
-    return (...args) => retry(f(...args))
+    // `f` is called afresh for each attempt, and only once the result is run: a decorator, even for
+    // functions that do work before returning their `TaskEither`.
+    return (...args) => retry(() => f(...args)())
   }
 
 /**
