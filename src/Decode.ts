@@ -70,17 +70,23 @@ const decodeError = (reason: DecodeError['reason'], errors: ReadonlyArray<string
  *
  * Decode.isDecodeError({ _tag: 'NetworkError' })
  * // => false
+ * Decode.isDecodeError('timeout')
+ * // => false
  *
  * @since 0.1.0
  * @category conditions
  */
-export const isDecodeError = (error: { readonly _tag: string }): error is DecodeError => error._tag === 'DecodeError'
+export const isDecodeError = (error: unknown): error is DecodeError =>
+  typeof error === 'object' && error !== null && (error as { readonly _tag?: unknown })._tag === 'DecodeError'
 
 // -------------------------------------------------------------------------------------
 // formatting
 // -------------------------------------------------------------------------------------
 
 const MAX_SHOWN = 80
+
+/** The text itself, cut short when long. */
+const clip = (text: string): string => (text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text)
 
 /** A short, safe rendering of any value: never throws. */
 const show = (value: unknown): string => {
@@ -90,7 +96,7 @@ const show = (value: unknown): string => {
   } catch {
     text = Object.prototype.toString.call(value)
   }
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text
+  return clip(text)
 }
 
 const pathOf = (context: t.Context): string =>
@@ -193,7 +199,7 @@ export const parseJson = (text: string): E.Either<DecodeError, unknown> => {
   try {
     return E.right(JSON.parse(text))
   } catch (error) {
-    return E.left(decodeError('InvalidJson', [`${syntaxMessage(error)} in ${show(text)}`]))
+    return E.left(decodeError('InvalidJson', [`${syntaxMessage(error)}, in: ${clip(text)}`]))
   }
 }
 

@@ -1,0 +1,51 @@
+import { pipe } from 'fp-ts/function'
+import * as TE from 'fp-ts/TaskEither'
+import { describe, expectTypeOf, it } from 'vitest'
+import { Fallback, Schedule } from '../src/index'
+
+interface PrimaryDown {
+  readonly _tag: 'PrimaryDown'
+}
+interface BackupDown {
+  readonly _tag: 'BackupDown'
+}
+interface Unauthorized {
+  readonly _tag: 'Unauthorized'
+}
+
+declare const primary: TE.TaskEither<PrimaryDown, { readonly price: number }>
+declare const backup: TE.TaskEither<BackupDown, { readonly price: number; readonly stale: true }>
+declare const cache: TE.TaskEither<never, 'cached'>
+
+describe('Fallback types', () => {
+  it('the error is the union of all alternatives’ errors, the value the union of their values', () => {
+    const chain = pipe([primary, primary, backup, cache] as const, Fallback.firstSuccess(Schedule.spaced(100)))
+    expectTypeOf(chain).toEqualTypeOf<
+      TE.TaskEither<
+        PrimaryDown | BackupDown,
+        { readonly price: number } | { readonly price: number; readonly stale: true } | 'cached'
+      >
+    >()
+  })
+
+  it('the schedule must accept every alternative’s error', () => {
+    const onlyPrimary = pipe(
+      Schedule.spaced(100),
+      Schedule.whileInput((e: PrimaryDown | BackupDown) => e._tag === 'PrimaryDown'),
+    )
+    expectTypeOf(pipe([primary, backup] as const, Fallback.firstSuccess(onlyPrimary))).toEqualTypeOf<
+      TE.TaskEither<
+        PrimaryDown | BackupDown,
+        { readonly price: number } | { readonly price: number; readonly stale: true }
+      >
+    >()
+    const unauthorized = TE.left<Unauthorized, { readonly price: number }>({ _tag: 'Unauthorized' })
+    // @ts-expect-error the schedule does not know Unauthorized
+    pipe([primary, unauthorized] as const, Fallback.firstSuccess(onlyPrimary))
+  })
+
+  it('the list must not be empty', () => {
+    // @ts-expect-error an empty chain has nothing to try
+    Fallback.firstSuccess(Schedule.forever)([])
+  })
+})
