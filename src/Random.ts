@@ -20,6 +20,15 @@ import * as check from './internal/validate'
  */
 export type Random = () => number
 
+/** MurmurHash3's 32-bit finalizer: every input bit affects every output bit; 0 maps to 0. */
+const fmix32 = (h: number): number => {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return h ^ (h >>> 16)
+}
+
 /**
  * A deterministic source seeded with an integer (the mulberry32 generator): the
  * same seed gives the same sequence on every run and platform. Each call of
@@ -39,7 +48,9 @@ export type Random = () => number
  */
 export const seeded = (seed: number): Random => {
   if (!Number.isSafeInteger(seed)) check.fail('Random.seeded', 'seed', 'a safe integer', seed)
-  let state = (seed ^ Math.floor(seed / 0x1_0000_0000)) >>> 0
+  // The low 32 bits as they are (so 32-bit seeds give the plain mulberry32 sequence), the high bits
+  // mixed in through a hash: small negative seeds do not collide with small positive ones.
+  let state = ((seed >>> 0) ^ fmix32(Math.floor(seed / 0x1_0000_0000))) >>> 0
   return () => {
     state = (state + 0x6d2b79f5) >>> 0
     let t = state

@@ -1,0 +1,205 @@
+import { readFile } from 'node:fs/promises'
+import { describe, expect, it } from 'vitest'
+import { TestClock } from '../src/index'
+
+describe('TestClock', () => {
+  it('starts at 0 and moves only when told', async () => {
+    const clock = TestClock.make()
+    expect(clock.now()).toBe(0)
+    await clock.adjust(0)
+    expect(clock.now()).toBe(0)
+    await clock.adjust(250)
+    expect(clock.now()).toBe(250)
+    await clock.adjust(0.5)
+    expect(clock.now()).toBe(250.5)
+  })
+
+  it('adjust wakes sleeps in order of wake-up time, then of creation, each at its own instant', async () => {
+    const clock = TestClock.make()
+    const woke: Array<[string, number]> = []
+    const nap = (name: string, ms: number) => void clock.sleep(ms).then(() => woke.push([name, clock.now()]))
+    nap('c', 300)
+    nap('a', 100)
+    nap('b1', 200)
+    nap('b2', 200)
+    expect(clock.pending()).toBe(4)
+    await clock.adjust(250)
+    expect(woke).toEqual([
+      ['a', 100],
+      ['b1', 200],
+      ['b2', 200],
+    ])
+    expect(clock.now()).toBe(250)
+    expect(clock.pending()).toBe(1)
+    await clock.adjust(50)
+    expect(woke.at(-1)).toEqual(['c', 300])
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('does not wake a sleep before it falls due', async () => {
+    const clock = TestClock.make()
+    let woke = false
+    void clock.sleep(100).then(() => (woke = true))
+    await clock.adjust(99)
+    expect(woke).toBe(false)
+    await clock.adjust(1)
+    expect(woke).toBe(true)
+  })
+
+  it('runs the code between sleeps, and wakes sleeps started by woken code that fall due within the window', async () => {
+    const clock = TestClock.make()
+    const log: Array<string> = []
+    const task = async () => {
+      for (let i = 1; i <= 4; i++) {
+        await clock.sleep(100)
+        // several promise hops between two sleeps
+        await Promise.resolve()
+        await Promise.resolve()
+        log.push(`step ${i} at ${clock.now()}`)
+      }
+    }
+    void task()
+    await clock.adjust(350)
+    expect(log).toEqual(['step 1 at 100', 'step 2 at 200', 'step 3 at 300'])
+    expect(clock.pending()).toBe(1)
+    expect(clock.now()).toBe(350)
+    // the fourth sleep started at 300: it is due at 400, not 450
+    await clock.adjust(50)
+    expect(log.at(-1)).toBe('step 4 at 400')
+  })
+
+  it('wakes a zero, negative or NaN sleep at the current instant', async () => {
+    const clock = TestClock.make()
+    await clock.adjust(10)
+    const woke: Array<number> = []
+    for (const ms of [0, -5, NaN]) void clock.sleep(ms).then(() => woke.push(clock.now()))
+    expect(clock.pending()).toBe(3)
+    await clock.adjust(0)
+    expect(woke).toEqual([10, 10, 10])
+  })
+
+  it('runAll runs until nothing is asleep, ending at the last wake-up', async () => {
+    const clock = TestClock.make()
+    const times: Array<number> = []
+    void (async () => {
+      for (let i = 0; i < 5; i++) {
+        await clock.sleep(1000 * (i + 1))
+        times.push(clock.now())
+      }
+    })()
+    await clock.runAll()
+    expect(times).toEqual([1000, 3000, 6000, 10_000, 15_000])
+    expect(clock.now()).toBe(15_000)
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('runAll with nothing asleep leaves the time alone', async () => {
+    const clock = TestClock.make()
+    await clock.adjust(42)
+    await clock.runAll()
+    expect(clock.now()).toBe(42)
+  })
+
+  it('runAll stops with an error after maxSleeps wake-ups of a loop that never ends', async () => {
+    const clock = TestClock.make()
+    void (async () => {
+      for (;;) await clock.sleep(1)
+    })()
+    await expect(clock.runAll(50)).rejects.toThrow(/TestClock\.runAll.*50/)
+  })
+
+  it('pending counts the sleeps not yet woken', async () => {
+    const clock = TestClock.make()
+    expect(clock.pending()).toBe(0)
+    void clock.sleep(10)
+    void clock.sleep(20)
+    expect(clock.pending()).toBe(2)
+    await clock.adjust(10)
+    expect(clock.pending()).toBe(1)
+    await clock.adjust(10)
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('whenSleeping resolves once the code under test, after real I/O, has started to sleep', async () => {
+    const clock = TestClock.make()
+    let woke = false
+    void (async () => {
+      await readFile(new URL('../package.json', import.meta.url))
+      await clock.sleep(100)
+      woke = true
+    })()
+    expect(clock.pending()).toBe(0)
+    await clock.whenSleeping()
+    expect(clock.pending()).toBe(1)
+    await clock.adjust(100)
+    expect(woke).toBe(true)
+  })
+
+  it('whenSleeping(n) waits for n sleeps, and resolves at once when they are already pending', async () => {
+    const clock = TestClock.make()
+    let resolved = false
+    const waiting = clock.whenSleeping(2).then(() => (resolved = true))
+    void clock.sleep(10)
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(resolved).toBe(false)
+    void clock.sleep(10)
+    await waiting
+    expect(resolved).toBe(true)
+    await expect(clock.whenSleeping(1)).resolves.toBeUndefined()
+  })
+
+  it('an abort removes the sleeper and resolves its sleep at once, without moving time', async () => {
+    const clock = TestClock.make()
+    const controller = new AbortController()
+    let woke = false
+    const sleeping = clock.sleep(1000, controller.signal).then(() => (woke = true))
+    void clock.sleep(2000)
+    expect(clock.pending()).toBe(2)
+    controller.abort()
+    await sleeping
+    expect(woke).toBe(true)
+    expect(clock.pending()).toBe(1)
+    expect(clock.now()).toBe(0)
+  })
+
+  it('an already aborted signal resolves at once and registers no sleeper', async () => {
+    const clock = TestClock.make()
+    const controller = new AbortController()
+    controller.abort()
+    await clock.sleep(1000, controller.signal)
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('an abort after the wake-up changes nothing', async () => {
+    const clock = TestClock.make()
+    const controller = new AbortController()
+    const sleeping = clock.sleep(10, controller.signal)
+    await clock.adjust(10)
+    await sleeping
+    controller.abort()
+    expect(clock.pending()).toBe(0)
+    expect(clock.now()).toBe(10)
+  })
+
+  it.each([
+    ['-1', -1],
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+  ])('adjust(%s) rejects with a RangeError naming the function, parameter and value', async (shown, ms) => {
+    const clock = TestClock.make()
+    await expect(clock.adjust(ms)).rejects.toThrow(RangeError)
+    await expect(clock.adjust(ms)).rejects.toThrow(new RegExp(`TestClock\\.adjust.*ms.*${shown}`))
+    expect(clock.now()).toBe(0)
+  })
+
+  it('independent clocks do not share time or sleepers', async () => {
+    const a = TestClock.make()
+    const b = TestClock.make()
+    void a.sleep(10)
+    await b.adjust(100)
+    expect(a.now()).toBe(0)
+    expect(a.pending()).toBe(1)
+    expect(b.pending()).toBe(0)
+  })
+})
