@@ -892,8 +892,8 @@ export const describe = <In = unknown>(
 ): string => {
   if (self._tag === 'Schedule') return `An opaque schedule: only its behaviour can be shown. ${preview(self, options)}`
   try {
-    const text = summary(self)
-    return `${text.charAt(0).toUpperCase()}${text.slice(1)}. ${preview(toSchedule(self), options)}`
+    const text = summary(self).replace(/^\(?[a-z]/, (start) => start.toUpperCase())
+    return `${text}. ${preview(toSchedule(self), options)}`
   } catch (error) {
     return `An invalid policy (${error instanceof Error ? error.message : 'it threw'}).`
   }

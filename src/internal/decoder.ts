@@ -215,9 +215,9 @@ export const guarded =
  */
 export const rootOf = (context: t.Context, fallback: string): string => {
   const names = context.map((entry) => entry.key).filter((name) => name !== '')
-  return names.length === 0
-    ? fallback
-    : names.reduce((path, name) => (/^\d+$/.test(name) ? index(path, Number(name)) : key(path, name)))
+  const step = (path: string, name: string): string =>
+    /^\d+$/.test(name) ? index(path, Number(name)) : path === '' ? name : key(path, name)
+  return names.length === 0 ? fallback : names.reduce(step, '')
 }
 
 /** Turns a result into an io-ts validation whose errors carry the readable messages. @internal */

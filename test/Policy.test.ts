@@ -1,0 +1,689 @@
+import fc from 'fast-check'
+import * as E from 'fp-ts/Either'
+import { pipe } from 'fp-ts/function'
+import * as TE from 'fp-ts/TaskEither'
+import * as t from 'io-ts'
+import { PathReporter } from 'io-ts/PathReporter'
+import { describe, expect, it } from 'vitest'
+import { Policy, Random, Retry, Schedule, TestClock } from '../src/index'
+
+type Any = Schedule.Schedule<unknown, unknown>
+
+const FAILURES: ReadonlyArray<unknown> = Array(15).fill('boom')
+
+const decoded = (input: unknown): Policy.Policy => {
+  const result = Policy.decode(input)
+  if (E.isLeft(result)) throw new Error(`expected a valid policy: ${result.left.messages.join('; ')}`)
+  return result.right
+}
+
+const delaysOf = (input: unknown, random: () => number = Math.random): ReadonlyArray<number> =>
+  Schedule.simulate(Policy.toSchedule(decoded(input)), FAILURES, { random })
+
+const messagesOf = (input: unknown): ReadonlyArray<string> =>
+  E.match(
+    (e: Policy.PolicyError) => e.messages,
+    () => [],
+  )(Policy.decode(input))
+
+// -------------------------------------------------------------------------------------
+// generators: a policy's JSON together with the schedule built directly with combinators
+// -------------------------------------------------------------------------------------
+
+interface Gen {
+  readonly json: unknown
+  readonly direct: Any
+}
+
+const UNIT = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const
+
+/** A duration as written in JSON, with the milliseconds it means (computed here, not by the parser). */
+const duration: fc.Arbitrary<{ readonly json: number | string; readonly ms: number }> = fc.oneof(
+  fc.nat({ max: 5000 }).map((n) => ({ json: n, ms: n })),
+  fc
+    .tuple(fc.nat({ max: 500 }), fc.constantFrom('ms', 's', 'm', 'h') as fc.Arbitrary<keyof typeof UNIT>)
+    .map(([n, unit]) => ({ json: `${n}${unit}`, ms: n * UNIT[unit] })),
+  fc.nat({ max: 99 }).map((tenths) => ({ json: `${Math.floor(tenths / 10)}.${tenths % 10}s`, ms: tenths * 100 })),
+  fc.nat({ max: 9 }).map((tenths) => ({ json: `.${tenths}s`, ms: tenths * 100 })),
+  fc
+    .tuple(fc.nat({ max: 3 }), fc.nat({ max: 59 }))
+    .map(([h, m]) => ({ json: `${h}h${m}m`, ms: h * 3_600_000 + m * 60_000 })),
+)
+
+const factor = fc.double({ min: 1, max: 4, noNaN: true })
+
+type JitterGen = { readonly json: Policy.JitterJson; readonly apply: (s: Any) => Any }
+const jitter: fc.Arbitrary<JitterGen> = fc.oneof(
+  fc.constant<JitterGen>({ json: 'full', apply: Schedule.fullJitter }),
+  fc.constant<JitterGen>({ json: 'equal', apply: Schedule.equalJitter }),
+  fc
+    .tuple(fc.double({ min: 0, max: 2, noNaN: true }), fc.double({ min: 0, max: 2, noNaN: true }))
+    .map(([a, b]): JitterGen => {
+      const [min, max] = a <= b ? [a, b] : [b, a]
+      return { json: { min, max }, apply: Schedule.jittered(min, max) }
+    }),
+)
+
+const leaf: fc.Arbitrary<Gen> = fc.oneof(
+  fc.tuple(duration, fc.option(factor, { nil: undefined })).map(([base, f]) => ({
+    json: { exponential: f === undefined ? { base: base.json } : { base: base.json, factor: f } },
+    direct: Schedule.exponential(base.ms, f ?? 2),
+  })),
+  duration.map((d) => ({ json: { fibonacci: d.json }, direct: Schedule.fibonacci(d.ms) })),
+  duration.map((d) => ({ json: { linear: d.json }, direct: Schedule.linear(d.ms) })),
+  duration.map((d) => ({ json: { spaced: d.json }, direct: Schedule.spaced(d.ms) })),
+  fc.nat({ max: 8 }).map((n) => ({ json: { recurs: n }, direct: Schedule.recurs(n) })),
+  fc.array(duration, { maxLength: 4 }).map((ds) => ({
+    json: { fromDelays: ds.map((d) => d.json) },
+    direct: Schedule.fromDelays(...ds.map((d) => d.ms)),
+  })),
+  fc.tuple(duration, fc.nat({ max: 10_000 })).map(([base, extra]) => ({
+    json: { decorrelatedJitter: { base: base.json, cap: base.ms + extra } },
+    direct: Schedule.decorrelatedJitter(base.ms, base.ms + extra),
+  })),
+)
+
+type Backoff = Policy.Backoff
+const backoffOf = (kind: Backoff, base: number, f: number): Any =>
+  kind === 'exponential'
+    ? Schedule.exponential(base, f)
+    : kind === 'linear'
+      ? Schedule.linear(base)
+      : kind === 'fibonacci'
+        ? Schedule.fibonacci(base)
+        : Schedule.spaced(base)
+
+/** The shorthand, built as documented: backoff, capDelay(max), jitter, intersect(recurs(retries)), upTo(deadline). */
+const shorthand: fc.Arbitrary<Gen> = fc
+  .record(
+    {
+      retries: fc.nat({ max: 8 }),
+      backoff: fc.constantFrom<Backoff>('exponential', 'linear', 'fibonacci', 'constant'),
+      base: duration,
+      factor,
+      max: duration,
+      jitter,
+      deadline: duration,
+    },
+    { requiredKeys: [] },
+  )
+  .filter(
+    (s) =>
+      (s.retries !== undefined || s.deadline !== undefined) &&
+      (s.base !== undefined || (s.backoff === undefined && s.factor === undefined && s.retries !== undefined)) &&
+      (s.factor === undefined || s.backoff === undefined || s.backoff === 'exponential'),
+  )
+  .map((s) => {
+    let direct: Any =
+      s.base === undefined ? Schedule.forever : backoffOf(s.backoff ?? 'exponential', s.base.ms, s.factor ?? 2)
+    if (s.max !== undefined) direct = Schedule.capDelay(s.max.ms)(direct)
+    if (s.jitter !== undefined) direct = s.jitter.apply(direct)
+    if (s.retries !== undefined) direct = Schedule.intersect(Schedule.recurs(s.retries))(direct)
+    if (s.deadline !== undefined) direct = Schedule.upTo(s.deadline.ms)(direct)
+    const json = {
+      ...(s.retries === undefined ? {} : { retries: s.retries }),
+      ...(s.backoff === undefined ? {} : { backoff: s.backoff }),
+      ...(s.base === undefined ? {} : { base: s.base.json }),
+      ...(s.factor === undefined ? {} : { factor: s.factor }),
+      ...(s.max === undefined ? {} : { max: s.max.json }),
+      ...(s.jitter === undefined ? {} : { jitter: s.jitter.json }),
+      ...(s.deadline === undefined ? {} : { deadline: s.deadline.json }),
+    }
+    return { json, direct }
+  })
+
+const fold = (gens: ReadonlyArray<Gen>, combine: (that: Any) => (self: Any) => Any): Any =>
+  gens.slice(1).reduce((acc, g) => combine(g.direct)(acc), (gens[0] as Gen).direct)
+
+const { policy } = fc.letrec<{ policy: Gen }>((tie) => {
+  const list = fc.array(tie('policy'), { minLength: 1, maxLength: 3 })
+  return {
+    policy: fc.oneof(
+      { maxDepth: 4, depthSize: 'small' },
+      leaf,
+      shorthand,
+      list.map((gs) => ({ json: { intersect: gs.map((g) => g.json) }, direct: fold(gs, Schedule.intersect) })),
+      list.map((gs) => ({ json: { union: gs.map((g) => g.json) }, direct: fold(gs, Schedule.union) })),
+      list.map((gs) => ({ json: { andThen: gs.map((g) => g.json) }, direct: fold(gs, Schedule.andThen) })),
+      fc
+        .tuple(jitter, tie('policy'))
+        .map(([j, g]) => ({ json: { jitter: j.json, of: g.json }, direct: j.apply(g.direct) })),
+      fc.tuple(duration, tie('policy')).map(([d, g]) => ({
+        json: { cap: d.json, of: g.json },
+        direct: Schedule.capDelay(d.ms)(g.direct),
+      })),
+      fc.tuple(duration, tie('policy')).map(([d, g]) => ({
+        json: { upTo: d.json, of: g.json },
+        direct: Schedule.upTo(d.ms)(g.direct),
+      })),
+    ),
+  }
+})
+
+/** Every path to a value inside a JSON document, for mutation. */
+const paths = (
+  json: unknown,
+  here: ReadonlyArray<string | number> = [],
+): ReadonlyArray<ReadonlyArray<string | number>> =>
+  Array.isArray(json)
+    ? [here, ...json.flatMap((item, i) => paths(item, [...here, i]))]
+    : typeof json === 'object' && json !== null
+      ? [here, ...Object.entries(json).flatMap(([k, v]) => paths(v, [...here, k]))]
+      : [here]
+
+const replaceAt = (json: unknown, path: ReadonlyArray<string | number>, value: unknown): unknown => {
+  const [head, ...rest] = path
+  if (head === undefined) return value
+  if (Array.isArray(json)) return json.map((item, i) => (i === head ? replaceAt(item, rest, value) : item))
+  const record = json as Record<string, unknown>
+  return { ...record, [head]: replaceAt(record[head], rest, value) }
+}
+
+const READABLE = /^at policy(\.[A-Za-z_$][\w$]*|\[\d+\])*: (expected |unexpected key |could not be read )/
+
+const expectRightOrReadableLeft = (input: unknown) => {
+  const result = Policy.decode(input)
+  if (E.isLeft(result)) {
+    expect(result.left._tag).toBe('PolicyError')
+    expect(result.left.messages.length).toBeGreaterThanOrEqual(1)
+    for (const message of result.left.messages) {
+      expect(message).toMatch(READABLE)
+      expect(message).not.toContain('[object Object]')
+    }
+  } else {
+    expect(Policy.is(result.right)).toBe(true)
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// round trips
+// -------------------------------------------------------------------------------------
+
+describe('round trips', () => {
+  it('decodes every generated policy, encodes it back to the same JSON, and decode(encode(p)) is p', () => {
+    fc.assert(
+      fc.property(policy, ({ json }) => {
+        const p = decoded(json)
+        expect(Policy.encode(p)).toEqual(json)
+        expect(Policy.decode(Policy.encode(p))).toEqual(E.right(p))
+        expect(Policy.is(p)).toBe(true)
+        expect(Policy.decodeJson(JSON.stringify(json))).toEqual(E.right(p))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('builds a schedule with the same delays as the one built directly with the combinators, for the same seed', () => {
+    fc.assert(
+      fc.property(policy, fc.integer(), ({ json, direct }, seed) => {
+        const fromPolicy = Schedule.trace(Policy.toSchedule(decoded(json)), FAILURES, { random: Random.seeded(seed) })
+        const fromCombinators = Schedule.trace(direct, FAILURES, { random: Random.seeded(seed) })
+        expect(fromPolicy.map((s) => [s._tag, s.delay])).toEqual(fromCombinators.map((s) => [s._tag, s.delay]))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('keeps the spelling of durations', () => {
+    const json = { fromDelays: ['100ms', 100, '0.1s', '.1s', '1h30m'] }
+    expect(Policy.encode(decoded(json))).toEqual(json)
+  })
+
+  it('keeps optional fields absent, and present when written with their default value', () => {
+    expect(Policy.encode(decoded({ exponential: { base: '1s' } }))).toEqual({ exponential: { base: '1s' } })
+    expect(Policy.encode(decoded({ exponential: { base: '1s', factor: 2 } }))).toEqual({
+      exponential: { base: '1s', factor: 2 },
+    })
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// fuzz
+// -------------------------------------------------------------------------------------
+
+describe('decoding never throws', () => {
+  it('any JSON value gives Right or a Left with readable messages', () => {
+    fc.assert(fc.property(fc.jsonValue(), expectRightOrReadableLeft), { numRuns: 1000 })
+  })
+
+  it('any JavaScript value gives Right or a Left with readable messages', () => {
+    const anything = fc.anything({
+      withBigInt: true,
+      withBoxedValues: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withObjectString: true,
+      withSparseArray: true,
+      withTypedArray: true,
+    })
+    fc.assert(fc.property(anything, expectRightOrReadableLeft), { numRuns: 1000 })
+  })
+
+  it('a valid policy with one part replaced by anything gives Right or a Left with readable messages', () => {
+    const mutated = policy.chain(({ json }) => {
+      const all = paths(json)
+      return fc
+        .tuple(fc.nat({ max: all.length - 1 }), fc.oneof(fc.jsonValue(), fc.anything()))
+        .map(([i, value]) => replaceAt(json, all[i] ?? [], value))
+    })
+    fc.assert(fc.property(mutated, expectRightOrReadableLeft), { numRuns: 1000 })
+  })
+
+  it('a value whose getter throws is refused with a message', () => {
+    const hostile = {
+      get spaced(): unknown {
+        throw new Error('boom')
+      },
+    }
+    expect(messagesOf(hostile)).toEqual(['at policy: could not be read (boom)'])
+  })
+
+  it('a proxy whose traps throw is refused with a message', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('no keys for you')
+        },
+      },
+    )
+    expect(messagesOf(hostile)).toEqual(['at policy: could not be read (no keys for you)'])
+  })
+
+  it('nesting too deep for the stack is refused with a message', () => {
+    let deep: unknown = { recurs: 1 }
+    for (let i = 0; i < 1_000_000; i++) deep = { cap: '1s', of: deep }
+    const messages = messagesOf(deep)
+    expect(messages).toHaveLength(1)
+    expect(messages[0]).toMatch(/^at policy: could not be read \(.*call stack.*\)$/)
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// malformed inputs and their exact messages
+// -------------------------------------------------------------------------------------
+
+const POLICY =
+  'a policy (an object with one of the keys "exponential", "fibonacci", "linear", "spaced", "recurs", "fromDelays", "decorrelatedJitter", "intersect", "union", "andThen", "jitter", "cap" or "upTo", or with shorthand keys among "retries", "backoff", "base", "factor", "max", "jitter" and "deadline")'
+const DURATION = 'a duration (milliseconds, or a string like "250ms", "1.5s", "2m", "1h30m")'
+
+describe('malformed inputs', () => {
+  it.each<[string, unknown, ReadonlyArray<string>]>([
+    ['a number', 42, [`at policy: expected ${POLICY}, got 42`]],
+    ['null', null, [`at policy: expected ${POLICY}, got null`]],
+    ['an array', [{ recurs: 1 }], [`at policy: expected ${POLICY}, got [{"recurs":1}]`]],
+    ['an empty object', {}, [`at policy: expected ${POLICY}, got {}`]],
+    ['an unknown key', { foo: 1 }, [`at policy: expected ${POLICY}, got {"foo":1}`]],
+    [
+      'a negative recurs inside intersect',
+      { intersect: [{ spaced: '1s' }, { recurs: -3 }] },
+      ['at policy.intersect[1].recurs: expected a non-negative integer, got -3'],
+    ],
+    ['a fractional recurs', { recurs: 1.5 }, ['at policy.recurs: expected a non-negative integer, got 1.5']],
+    ['a recurs as a string', { recurs: '3' }, ['at policy.recurs: expected a non-negative integer, got "3"']],
+    [
+      'a duration without unit',
+      { spaced: '100' },
+      [`at policy.spaced: expected ${DURATION}, got "100" (add a unit: "100ms" or "100s")`],
+    ],
+    ['a duration in words', { spaced: '10 seconds' }, [`at policy.spaced: expected ${DURATION}, got "10 seconds"`]],
+    ['a negative duration', { linear: -5 }, [`at policy.linear: expected ${DURATION}, got -5`]],
+    [
+      'a negative duration string',
+      { fibonacci: '-1s' },
+      [`at policy.fibonacci: expected ${DURATION}, got "-1s" (a duration cannot be negative)`],
+    ],
+    ['a NaN duration', { spaced: NaN }, [`at policy.spaced: expected ${DURATION}, got NaN`]],
+    ['an infinite duration', { spaced: Infinity }, [`at policy.spaced: expected ${DURATION}, got Infinity`]],
+    [
+      'a factor below 1',
+      { exponential: { base: '100ms', factor: 0.5 } },
+      ['at policy.exponential.factor: expected a number >= 1, got 0.5'],
+    ],
+    [
+      'exponential without a base',
+      { exponential: { factor: 2 } },
+      [`at policy.exponential.base: expected ${DURATION}, but the key is missing`],
+    ],
+    [
+      'exponential given a duration',
+      { exponential: '100ms' },
+      ['at policy.exponential: expected an object { "base": <duration>, "factor"?: <number >= 1> }, got "100ms"'],
+    ],
+    [
+      'a typo inside exponential',
+      { exponential: { base: '100ms', factr: 2 } },
+      ['at policy.exponential: unexpected key "factr" (did you mean "factor"?)'],
+    ],
+    [
+      'two combinators in one object',
+      { spaced: '1s', recurs: 3 },
+      [
+        'at policy: expected exactly one combinator key, got "spaced" and "recurs" (combine policies with "intersect", "union" or "andThen")',
+      ],
+    ],
+    [
+      'a combinator mixed with shorthand keys',
+      { retries: 3, spaced: '1s' },
+      ['at policy: expected either one combinator or shorthand keys, got both "spaced" and "retries"'],
+    ],
+    [
+      'a typo in a combinator key',
+      { expnential: { base: 1 } },
+      ['at policy: unexpected key "expnential" (did you mean "exponential"?)'],
+    ],
+    [
+      'a typo in a shorthand key',
+      { retries: 3, retires: 4 },
+      ['at policy: unexpected key "retires" (did you mean "retries"?)'],
+    ],
+    [
+      'an unknown key next to a combinator',
+      { recurs: 3, of: { spaced: 1 } },
+      ['at policy: unexpected key "of" (allowed here: "recurs")'],
+    ],
+    ['cap without of', { cap: '1s' }, ['at policy.of: expected a policy, but the key is missing']],
+    ['an empty intersect', { intersect: [] }, ['at policy.intersect: expected a non-empty array of policies, got []']],
+    [
+      'union of a non-array',
+      { union: { recurs: 1 } },
+      ['at policy.union: expected a non-empty array of policies, got {"recurs":1}'],
+    ],
+    [
+      'fromDelays of a non-array',
+      { fromDelays: '1s' },
+      ['at policy.fromDelays: expected an array of durations, got "1s"'],
+    ],
+    [
+      'several problems at once',
+      { andThen: [{ recurs: -1 }, 5, { fromDelays: ['1s', 'soon'] }] },
+      [
+        'at policy.andThen[0].recurs: expected a non-negative integer, got -1',
+        `at policy.andThen[1]: expected ${POLICY}, got 5`,
+        `at policy.andThen[2].fromDelays[1]: expected ${DURATION}, got "soon"`,
+      ],
+    ],
+    [
+      'jitter min above max',
+      { jitter: { min: 1.2, max: 0.8 }, of: { spaced: 1 } },
+      ['at policy.jitter.max: expected a number >= min (1.2), got 0.8'],
+    ],
+    [
+      'a negative jitter min',
+      { jitter: { min: -0.5, max: 1 }, of: { spaced: 1 } },
+      ['at policy.jitter.min: expected a number >= 0, got -0.5'],
+    ],
+    [
+      'an unknown jitter',
+      { jitter: 'partial', of: { spaced: 1 } },
+      ['at policy.jitter: expected "full", "equal" or { "min": <number>, "max": <number> }, got "partial"'],
+    ],
+    [
+      'a decorrelated cap below its base',
+      { decorrelatedJitter: { base: '1s', cap: '500ms' } },
+      ['at policy.decorrelatedJitter.cap: expected a duration >= base (1s), got "500ms"'],
+    ],
+    [
+      'a shorthand that never ends',
+      { base: '100ms' },
+      ['at policy: expected "retries" or "deadline" (a shorthand policy must end), got neither'],
+    ],
+    [
+      'a shorthand backoff without base',
+      { retries: 3, backoff: 'linear' },
+      ['at policy.base: expected a duration (backoff "linear" needs a base), but the key is missing'],
+    ],
+    [
+      'a shorthand deadline without any delay',
+      { deadline: '30s' },
+      [
+        'at policy.base: expected a duration (with only a "deadline" and no delay it would retry in a tight loop), but the key is missing',
+      ],
+    ],
+    [
+      'an unknown shorthand backoff',
+      { retries: 3, backoff: 'quadratic', base: 1 },
+      ['at policy.backoff: expected "exponential", "linear", "fibonacci" or "constant", got "quadratic"'],
+    ],
+    [
+      'a factor with a linear backoff',
+      { retries: 3, backoff: 'linear', base: 1, factor: 3 },
+      ['at policy.factor: expected no "factor" with backoff "linear" (only "exponential" has one), got 3'],
+    ],
+    ['negative retries', { retries: -1, base: '1s' }, ['at policy.retries: expected a non-negative integer, got -1']],
+  ])('%s', (_, input, messages) => {
+    expect(messagesOf(input)).toEqual(messages)
+  })
+
+  it('refuses text that is not JSON', () => {
+    expect(Policy.decodeJson('{ retries: 3 }')).toEqual(
+      E.left({
+        _tag: 'PolicyError',
+        messages: [
+          `at policy: expected JSON text, got "{ retries: 3 }" (${(() => {
+            try {
+              JSON.parse('{ retries: 3 }')
+              return ''
+            } catch (error) {
+              return (error as Error).message
+            }
+          })()})`,
+        ],
+      }),
+    )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// what the policies do
+// -------------------------------------------------------------------------------------
+
+describe('toSchedule', () => {
+  it.each<[string, unknown, ReadonlyArray<number>]>([
+    [
+      'exponential with recurs',
+      { intersect: [{ exponential: { base: '100ms', factor: 2 } }, { recurs: 5 }] },
+      [100, 200, 400, 800, 1600],
+    ],
+    [
+      'exponential with factor 3',
+      { intersect: [{ exponential: { base: 10, factor: 3 } }, { recurs: 3 }] },
+      [10, 30, 90],
+    ],
+    ['fibonacci', { intersect: [{ fibonacci: '50ms' }, { recurs: 5 }] }, [50, 50, 100, 150, 250]],
+    ['linear', { intersect: [{ linear: '1s' }, { recurs: 3 }] }, [1000, 2000, 3000]],
+    ['fromDelays', { fromDelays: ['10ms', '1s', '.5s'] }, [10, 1000, 500]],
+    ['union', { union: [{ recurs: 2 }, { intersect: [{ spaced: '1s' }, { recurs: 3 }] }] }, [0, 0, 1000]],
+    ['andThen', { andThen: [{ recurs: 2 }, { intersect: [{ spaced: '1s' }, { recurs: 2 }] }] }, [0, 0, 1000, 1000]],
+    [
+      'cap',
+      { cap: '500ms', of: { intersect: [{ exponential: { base: '200ms' } }, { recurs: 4 }] } },
+      [200, 400, 500, 500],
+    ],
+    ['upTo', { upTo: '10s', of: { exponential: { base: '1s' } } }, [1000, 2000, 4000]],
+    ['shorthand, retries only', { retries: 2 }, [0, 0]],
+    ['shorthand, exponential by default', { retries: 4, base: '100ms' }, [100, 200, 400, 800]],
+    ['shorthand, linear', { retries: 3, backoff: 'linear', base: '50ms' }, [50, 100, 150]],
+    ['shorthand, fibonacci', { retries: 4, backoff: 'fibonacci', base: 10 }, [10, 10, 20, 30]],
+    ['shorthand, constant with max', { retries: 3, backoff: 'constant', base: '1s', max: '500ms' }, [500, 500, 500]],
+    ['shorthand, factor', { retries: 3, base: '1s', factor: 1.5 }, [1000, 1500, 2250]],
+    ['shorthand, deadline', { backoff: 'exponential', base: '1s', deadline: '10s' }, [1000, 2000, 4000]],
+    ['shorthand, max then deadline', { retries: 9, base: '1s', max: '2s', deadline: '7s' }, [1000, 2000, 2000, 2000]],
+  ])('%s', (_, input, expected) => {
+    expect(delaysOf(input)).toEqual(expected)
+  })
+
+  it('the shorthand of the issue: capped exponential with full jitter, at most 5 retries, within 30 s', () => {
+    const json = { retries: 5, backoff: 'exponential', base: '100ms', max: '10s', jitter: 'full', deadline: '30s' }
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const delays = delaysOf(json, Random.seeded(seed))
+        expect(delays).toHaveLength(5)
+        delays.forEach((d, i) => {
+          expect(d).toBeGreaterThanOrEqual(0)
+          expect(d).toBeLessThanOrEqual(Math.min(100 * 2 ** i, 10_000))
+        })
+      }),
+    )
+    expect(delaysOf(json, Random.constant(0))).toEqual([0, 0, 0, 0, 0])
+  })
+
+  it('full and equal jitter stay within max; jitter with min/max scales', () => {
+    expect(
+      delaysOf({ retries: 3, backoff: 'constant', base: '10s', max: '1s', jitter: 'equal' }, Random.constant(0)),
+    ).toEqual([500, 500, 500])
+    expect(delaysOf({ jitter: { min: 0.5, max: 1.5 }, of: { fromDelays: [100, 200] } }, Random.constant(0.5))).toEqual([
+      100, 200,
+    ])
+    expect(delaysOf({ jitter: { min: 0.5, max: 1.5 }, of: { fromDelays: [100, 200] } }, Random.constant(0))).toEqual([
+      50, 100,
+    ])
+  })
+
+  it('decorrelated jitter stays within [base, cap]', () => {
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const delays = delaysOf(
+          { intersect: [{ decorrelatedJitter: { base: '100ms', cap: '1s' } }, { recurs: 10 }] },
+          Random.seeded(seed),
+        )
+        expect(delays).toHaveLength(10)
+        delays.forEach((d) => expect(d >= 100 && d <= 1000).toBe(true))
+      }),
+    )
+  })
+
+  it('drives a real retry in virtual time', async () => {
+    const clock = TestClock.make()
+    let calls = 0
+    const flaky: TE.TaskEither<string, string> = () => {
+      calls += 1
+      return Promise.resolve(calls < 3 ? E.left('503') : E.right('ok'))
+    }
+    const schedule = Policy.toSchedule(decoded({ retries: 5, backoff: 'constant', base: '1s' }))
+    const running = pipe(flaky, Retry.retrying(schedule, { clock }))()
+    await clock.adjust(1999)
+    expect(calls).toBe(2)
+    await clock.adjust(1)
+    expect(await running).toEqual(E.right('ok'))
+    expect(calls).toBe(3)
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// io-ts codec
+// -------------------------------------------------------------------------------------
+
+describe('codec', () => {
+  it('decodes and encodes like decode and encode', () => {
+    const json = { upTo: '2m', of: { retries: 3, base: '1s' } }
+    expect(Policy.codec.decode(json)).toEqual(E.right(decoded(json)))
+    expect(Policy.codec.encode(decoded(json))).toEqual(json)
+  })
+
+  it('starts its messages at the key it sits under in a bigger codec', () => {
+    const Config = t.type({ service: t.string, retry: Policy.codec })
+    const result = Config.decode({ service: 'users', retry: { intersect: [{ spaced: '1s' }, { recurs: -3 }] } })
+    expect(E.isLeft(result) && result.left.map((e) => e.message)).toEqual([
+      'at retry.intersect[1].recurs: expected a non-negative integer, got -3',
+    ])
+    expect(PathReporter.report(result)).toEqual([
+      'at retry.intersect[1].recurs: expected a non-negative integer, got -3',
+    ])
+    const many = t.array(Policy.codec).decode([{ recurs: 1 }, { recurs: -1 }])
+    expect(E.isLeft(many) && many.left.map((e) => e.message)).toEqual([
+      'at [1].recurs: expected a non-negative integer, got -1',
+    ])
+  })
+
+  it('is tells decoded policies from their JSON and from broken values', () => {
+    expect(Policy.codec.is(decoded({ retries: 3 }))).toBe(true)
+    expect(Policy.is({ retries: 3 })).toBe(false)
+    expect(Policy.is({ _tag: 'Recurs', times: -1 })).toBe(false)
+    expect(Policy.is({ _tag: 'Intersect', policies: [] })).toBe(false)
+    expect(Policy.is({ _tag: 'Spaced', delay: { _tag: 'Duration', millis: 5, spelling: '1s' } })).toBe(false)
+    expect(Policy.is({ _tag: 'Schedule' })).toBe(false)
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// describe
+// -------------------------------------------------------------------------------------
+
+describe('describe', () => {
+  it('describes the shorthand of the issue in words, then its first delays', () => {
+    const json = { retries: 5, backoff: 'exponential', base: '100ms', max: '10s', jitter: 'full', deadline: '30s' }
+    expect(Policy.describe(decoded(json))).toBe(
+      'Exponential backoff from 100ms, doubling at each retry, each delay capped at 10s, with full jitter (each delay random between 0 and itself), at most 5 retries, giving up rather than retry later than 30s after the first attempt. ' +
+        'With random seed 1, its delays are 62.7ms, 0.5ms, 211ms, 784.8ms and 1.549s, and it gives up after 5 retries.',
+    )
+  })
+
+  it.each<[unknown, string]>([
+    [
+      { intersect: [{ exponential: { base: '100ms' } }, { recurs: 3 }] },
+      'Exponential backoff from 100ms, doubling at each retry, at most 3 retries. With random seed 1, its delays are 100ms, 200ms and 400ms, and it gives up after 3 retries.',
+    ],
+    [
+      { union: [{ recurs: 2 }, { spaced: '1s' }] },
+      'The shortest delay of (at most 2 retries with no delay; a fixed delay of 1s), while any of them goes on. With random seed 1, its first 10 delays are 0ms, 0ms, 1s, 1s, 1s, 1s, 1s, 1s, 1s and 1s, and it is still retrying after 10 failures.',
+    ],
+    [
+      { upTo: '2m', of: { andThen: [{ recurs: 1 }, { intersect: [{ spaced: '1m' }, { recurs: 3 }] }] } },
+      '(First at most 1 retry with no delay; then a fixed delay of 1m, at most 3 retries), giving up rather than retry later than 2m after the first attempt. With random seed 1, its delays are 0ms, 1m and 1m, and it gives up after 3 retries.',
+    ],
+    [{ recurs: 0 }, 'No retries. It never retries: the first failure is final.'],
+    [
+      { fromDelays: ['10ms', '1.5s'] },
+      'Exactly the delays 10ms and 1.5s, then no more. With random seed 1, its delays are 10ms and 1.5s, and it gives up after 2 retries.',
+    ],
+  ])('describes %j', (json, text) => {
+    expect(Policy.describe(decoded(json))).toBe(text)
+  })
+
+  it('honours steps and seed', () => {
+    expect(Policy.describe(decoded({ spaced: '1s' }), { steps: 2, seed: 7 })).toBe(
+      'A fixed delay of 1s. With random seed 7, its first 2 delays are 1s and 1s, and it is still retrying after 2 failures.',
+    )
+  })
+
+  it('says what can be said of an opaque schedule: its first delays and whether it ended', () => {
+    expect(Policy.describe(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(2))))).toBe(
+      'An opaque schedule: only its behaviour can be shown. With random seed 1, its delays are 100ms and 200ms, and it gives up after 2 retries.',
+    )
+    expect(Policy.describe(Schedule.spaced(250), { steps: 3 })).toBe(
+      'An opaque schedule: only its behaviour can be shown. With random seed 1, its first 3 delays are 250ms, 250ms and 250ms, and it is still retrying after 3 failures.',
+    )
+  })
+
+  it('feeds the given input to a schedule that looks at its errors, and does not throw without one', () => {
+    type HttpError = { readonly status: number }
+    const schedule = pipe(
+      Schedule.spaced(100),
+      Schedule.intersect(Schedule.recurs(2)),
+      Schedule.whileInput((e: HttpError) => e.status >= 500),
+    )
+    expect(Policy.describe(schedule, { input: { status: 503 } })).toBe(
+      'An opaque schedule: only its behaviour can be shown. With random seed 1, its delays are 100ms and 100ms, and it gives up after 2 retries.',
+    )
+    expect(Policy.describe(schedule, { input: { status: 400 } })).toBe(
+      'An opaque schedule: only its behaviour can be shown. It never retries: the first failure is final.',
+    )
+    expect(Policy.describe(schedule)).toMatch(
+      /^An opaque schedule: only its behaviour can be shown\. Stepping it with undefined as the error threw \(.+\); pass a representative error as "input" to see its delays\.$/,
+    )
+  })
+
+  it('never throws for any decoded policy', () => {
+    fc.assert(
+      fc.property(policy, ({ json }) => {
+        expect(Policy.describe(decoded(json), { steps: 5 })).toMatch(
+          /^[A-Z(].*\. (With random seed 1|It never retries)/,
+        )
+      }),
+      { numRuns: 200 },
+    )
+  })
+})
