@@ -1,0 +1,176 @@
+import { pipe } from 'fp-ts/function'
+import type * as O from 'fp-ts/Option'
+import * as TE from 'fp-ts/TaskEither'
+import { describe, expectTypeOf, it } from 'vitest'
+import { Retry, Schedule } from '../src/index'
+
+type HttpError = { readonly _tag: 'HttpError'; readonly status: number }
+type NetworkError = { readonly _tag: 'NetworkError'; readonly cause: string }
+type FetchError = HttpError | NetworkError
+type ParseError = { readonly _tag: 'ParseError'; readonly line: number }
+
+declare const fetchUser: TE.TaskEither<FetchError, string>
+declare const parse: TE.TaskEither<ParseError, number>
+declare const isHttp: (e: FetchError) => e is HttpError
+declare const isNetwork: (e: FetchError) => e is NetworkError
+/** A schedule that needs the narrowed type: it reads `status`. */
+declare const byStatus: Schedule.Schedule<HttpError, number>
+declare const forFetch: Schedule.Schedule<FetchError, number>
+declare const forParse: Schedule.Schedule<ParseError, string>
+
+describe('the error type survives', () => {
+  it('retrying', () => {
+    expectTypeOf(pipe(fetchUser, Retry.retrying(Schedule.recurs(3)))).toEqualTypeOf<TE.TaskEither<FetchError, string>>()
+    expectTypeOf(pipe(fetchUser, Retry.retrying(forFetch))).toEqualTypeOf<TE.TaskEither<FetchError, string>>()
+    expectTypeOf(Retry.retry(fetchUser, forFetch)).toEqualTypeOf<TE.TaskEither<FetchError, string>>()
+  })
+
+  it('retryingWith, whose action sees a status typed by the error', () => {
+    const retried = pipe(
+      (status: Retry.RetryStatus<FetchError>) => {
+        expectTypeOf(status.lastError).toEqualTypeOf<O.Option<FetchError>>()
+        expectTypeOf(status.lastDelay).toEqualTypeOf<O.Option<number>>()
+        expectTypeOf(status.attempt).toEqualTypeOf<number>()
+        return fetchUser
+      },
+      Retry.retryingWith(Schedule.recurs(3)),
+    )
+    expectTypeOf(retried).toEqualTypeOf<TE.TaskEither<FetchError, string>>()
+  })
+
+  it('retryable, which keeps the parameters too', () => {
+    const get = (id: number, verbose?: boolean): TE.TaskEither<FetchError, { id: number; verbose: boolean }> =>
+      TE.right({ id, verbose: verbose ?? false })
+    const getRetrying = Retry.retryable(Schedule.recurs(3))(get)
+    expectTypeOf(getRetrying).toEqualTypeOf<
+      (id: number, verbose?: boolean) => TE.TaskEither<FetchError, { id: number; verbose: boolean }>
+    >()
+    expectTypeOf(getRetrying).parameters.toEqualTypeOf<[id: number, verbose?: boolean]>()
+    // @ts-expect-error the parameters are kept: a string is not an id
+    getRetrying('7')
+  })
+
+  it('retryingOrElse: the fallback sees the last error and the last output, and its types make the result', () => {
+    const policy = pipe(forFetch, Schedule.intersect(Schedule.recurs(3)))
+    const result = pipe(
+      fetchUser,
+      Retry.retryingOrElse(policy, (error, out) => {
+        expectTypeOf(error).toEqualTypeOf<FetchError>()
+        expectTypeOf(out).toEqualTypeOf<[number, number]>()
+        return TE.left({ _tag: 'GaveUp' as const, last: error })
+      }),
+    )
+    expectTypeOf(result).toEqualTypeOf<TE.TaskEither<{ _tag: 'GaveUp'; last: FetchError }, string>>()
+    const withCache = pipe(
+      fetchUser,
+      Retry.retryingOrElse(Schedule.recurs(1), (_: FetchError) => TE.right(42)),
+    )
+    expectTypeOf(withCache).toEqualTypeOf<TE.TaskEither<never, string | number>>()
+  })
+
+  it('onRetry of the data-first retry sees the action’s error type', () => {
+    Retry.retry(fetchUser, Schedule.recurs(3), {
+      onRetry: (event) => {
+        expectTypeOf(event.error).toEqualTypeOf<FetchError>()
+        expectTypeOf(event.delay).toEqualTypeOf<number>()
+      },
+    })
+  })
+})
+
+describe('input types', () => {
+  it('Schedule<unknown, _> serves any error type', () => {
+    const anyError: Schedule.Schedule<unknown, number> = Schedule.spaced(100)
+    expectTypeOf(pipe(fetchUser, Retry.retrying(anyError))).toEqualTypeOf<TE.TaskEither<FetchError, string>>()
+    expectTypeOf(pipe(parse, Retry.retrying(anyError))).toEqualTypeOf<TE.TaskEither<ParseError, number>>()
+    // contravariance: a schedule for unknown is a schedule for FetchError
+    expectTypeOf(anyError).toExtend<Schedule.Schedule<FetchError, number>>()
+    expectTypeOf(forFetch).not.toExtend<Schedule.Schedule<unknown, number>>()
+  })
+
+  it('a schedule typed for one error type does not apply to an action with an unrelated error type', () => {
+    // @ts-expect-error ParseError is not a FetchError
+    pipe(parse, Retry.retrying(forFetch))
+    // @ts-expect-error ParseError is not a FetchError
+    Retry.retry(parse, forFetch)
+    // @ts-expect-error ParseError is not a FetchError
+    Retry.retryable(forFetch)((): TE.TaskEither<ParseError, number> => parse)
+    // @ts-expect-error a schedule for HttpError only does not serve the wider FetchError
+    pipe(fetchUser, Retry.retrying(byStatus))
+  })
+
+  it('whileInput with a type guard narrows what the wrapped schedule sees', () => {
+    const narrowed = pipe(byStatus, Schedule.whileInput(isHttp))
+    expectTypeOf(narrowed).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    expectTypeOf(pipe(fetchUser, Retry.retrying(narrowed))).toEqualTypeOf<TE.TaskEither<FetchError, string>>()
+    // TypeScript 5.5+ infers the guard from an arrow function that narrows: accepted too
+    expectTypeOf(
+      pipe(
+        byStatus,
+        Schedule.whileInput((e: FetchError) => e._tag !== 'NetworkError'),
+      ),
+    ).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    // without the guard (a plain boolean predicate), the schedule that needs HttpError is rejected
+    pipe(
+      byStatus,
+      // @ts-expect-error NetworkError is not an HttpError
+      Schedule.whileInput((e: FetchError): boolean => e._tag === 'HttpError'),
+    )
+    // a guard to the other member does not fit a schedule that needs HttpError
+    // @ts-expect-error NetworkError is not an HttpError
+    pipe(byStatus, Schedule.whileInput(isNetwork))
+  })
+
+  it('untilInput with a type guard excludes the guarded type', () => {
+    const untilNetwork = pipe(byStatus, Schedule.untilInput(isNetwork))
+    expectTypeOf(untilNetwork).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    // @ts-expect-error after excluding HttpError, the wrapped schedule sees NetworkError, not HttpError
+    pipe(byStatus, Schedule.untilInput(isHttp))
+  })
+
+  it('combining schedules intersects their input types', () => {
+    expectTypeOf(pipe(forFetch, Schedule.intersect(Schedule.recurs(2)))).toEqualTypeOf<
+      Schedule.Schedule<FetchError, [number, number]>
+    >()
+    expectTypeOf(pipe(forFetch, Schedule.union(forParse))).toEqualTypeOf<
+      Schedule.Schedule<FetchError & ParseError, [number, string]>
+    >()
+  })
+})
+
+describe('output types', () => {
+  it('intersect and union pair the outputs; andThen joins them', () => {
+    const mapped = pipe(
+      Schedule.recurs(3),
+      Schedule.map((n) => `#${n}`),
+    )
+    expectTypeOf(pipe(Schedule.exponential(100), Schedule.intersect(mapped))).toEqualTypeOf<
+      Schedule.Schedule<unknown, [number, string]>
+    >()
+    expectTypeOf(pipe(mapped, Schedule.union(Schedule.spaced(10)))).toEqualTypeOf<
+      Schedule.Schedule<unknown, [string, number]>
+    >()
+    expectTypeOf(pipe(mapped, Schedule.andThen(Schedule.spaced(10)))).toEqualTypeOf<
+      Schedule.Schedule<unknown, string | number>
+    >()
+    expectTypeOf<Schedule.OutputOf<typeof mapped>>().toEqualTypeOf<string>()
+    expectTypeOf<Schedule.InputOf<typeof forFetch>>().toEqualTypeOf<FetchError>()
+  })
+
+  it('map changes the output type; conditions and delay combinators keep it', () => {
+    const s = pipe(
+      Schedule.exponential(100),
+      Schedule.capDelay(1000),
+      Schedule.upTo(5000),
+      Schedule.fullJitter,
+      Schedule.whileOutput((d) => d < 2000),
+    )
+    expectTypeOf(s).toEqualTypeOf<Schedule.Schedule<unknown, number>>()
+    expectTypeOf(
+      pipe(
+        s,
+        Schedule.map((d) => ({ d })),
+      ),
+    ).toEqualTypeOf<Schedule.Schedule<unknown, { d: number }>>()
+  })
+})
