@@ -163,7 +163,7 @@ export const MAX_ATTEMPTS = 5
 
 const NAMES = Object.keys(STATUS_CODES) as ReadonlyArray<StatusName>
 const KEYS = ['maxAttempts', 'initialBackoff', 'maxBackoff', 'backoffMultiplier', 'retryableStatusCodes']
-const PROTO_DURATION = /^(-?)(\d*)(?:\.(\d{0,9}))?s$/
+const PROTO_DURATION = /^(-?)(\d*)(?:\.(\d{1,9}))?s$/
 const DURATION_EXPECTED = 'a duration greater than zero, in seconds with an "s", such as "0.1s" or "1.5s"'
 
 const duration: D.Decoder<Duration> = (value, path) => {
