@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest'
 import { Duration } from '../src/index'
 
 const millisOf = (input: unknown): number | string =>
-  E.match(
-    (message: string) => message,
-    (d: Duration.Duration) => d.millis,
+  E.match<string, Duration.Duration, number | string>(
+    (message) => message,
+    (d) => d.millis,
   )(Duration.parse(input))
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const

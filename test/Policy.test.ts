@@ -21,8 +21,8 @@ const delaysOf = (input: unknown, random: () => number = Math.random): ReadonlyA
   Schedule.simulate(Policy.toSchedule(decoded(input)), FAILURES, { random })
 
 const messagesOf = (input: unknown): ReadonlyArray<string> =>
-  E.match(
-    (e: Policy.PolicyError) => e.messages,
+  E.match<Policy.PolicyError, Policy.Policy, ReadonlyArray<string>>(
+    (e) => e.messages,
     () => [],
   )(Policy.decode(input))
 
