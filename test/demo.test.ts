@@ -1,0 +1,64 @@
+/**
+ * The demo (`npm start`) runs every scenario against its own local servers
+ * and exits 0, telling the same seeded story on every run.
+ */
+import { execFile } from 'node:child_process'
+import * as path from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const root = path.resolve(__dirname, '..')
+
+const runDemo = (): Promise<{ readonly code: number; readonly stdout: string; readonly stderr: string }> =>
+  new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join('examples', 'demo.ts')],
+      { cwd: root, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    )
+  })
+
+describe('npm start (examples/demo.ts)', () => {
+  it('runs all scenarios and exits 0 with the expected timeline', async () => {
+    const { code, stdout, stderr } = await runDemo()
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const section = (n: number) => stdout.split('\n== ')[n] ?? ''
+
+    // 1. flaky API: the seeded failures and jittered delays, then success
+    expect(section(1)).toMatch(/#1 .*HttpError 503 Service Unavailable\s+retry in 98 ms/)
+    expect(section(1)).toMatch(/#2 .*NetworkError UND_ERR_SOCKET .*retry in 185 ms/)
+    expect(section(1)).toMatch(/#3 .*HttpError 500 Internal Server Error\s+retry in 426 ms/)
+    expect(section(1)).toMatch(/outcome: success after 4 attempts/)
+
+    // 2. rate limit: the server's hints win over the schedule's short delays
+    expect(section(2)).toMatch(/HttpError 429 Too Many Requests, hint 1000 ms\s+retry in 1000 ms/)
+    expect(section(2)).toMatch(/hint 300 ms\s+retry in 300 ms/)
+    expect(section(2)).toMatch(/outcome: success after 3 attempts/)
+
+    // 3. 401: one attempt, no retry
+    expect(section(3)).toMatch(/#1 .*HttpError 401 Unauthorized\s+stop/)
+    expect(section(3)).toMatch(/outcome: failed after 1 attempt in/)
+    expect(section(3)).not.toMatch(/#2/)
+
+    // 4. LLM: decode errors fed back into the prompt until it decodes
+    expect(section(4)).toMatch(
+      /prompt \+= "Your previous answer was rejected \(invalid value: at \$\.age: expected number/,
+    )
+    expect(section(4)).toMatch(/prompt \+= "Your previous answer was rejected \(invalid JSON/)
+    expect(section(4)).toMatch(/outcome: success after 3 attempts in \d+ ms: Ada Lovelace, 36/)
+
+    // 5. fallback: primary three times, backup, second backup
+    expect(section(5).match(/primary: NetworkError ECONNREFUSED/g)).toHaveLength(3)
+    expect(section(5)).toMatch(/#4 .*backup: HttpError 503/)
+    expect(section(5)).toMatch(/#5 .*backup 2: ok 41.5/)
+
+    // 6. deadline: gives up with the last typed error
+    expect(section(6)).toMatch(/outcome: failed after \d+ attempts in \d+ ms: HttpError 503/)
+
+    // 7. wrap once
+    expect(section(7)).toMatch(/getUser\(3\) -> ok Barbara after 3 attempts/)
+    expect(stdout).toMatch(/all 7 scenarios done in \d+\.\d s/)
+  })
+})
