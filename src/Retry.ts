@@ -183,6 +183,9 @@ type Outcome<E, A, Out> = E.Right<A> | { readonly _tag: 'GaveUp'; readonly error
 
 const NONE: O.Option<never> = O.none
 
+/** The status of every first attempt: shared, since a status is never mutated. */
+const FIRST: RetryStatus<never> = { attempt: 1, elapsed: 0, lastError: NONE, lastDelay: NONE }
+
 const SCHEDULE_DONE: GiveUpReason = { _tag: 'ScheduleDone' }
 
 const aborted = <E>(signal: AbortSignal, lastError: O.Option<E>): Aborted<E> => ({
@@ -220,10 +223,11 @@ async function drive<E, A, Out, G>(
   const clock = options?.clock ?? Clock.live
   const onRetry = options?.onRetry
   const budget = options?.budget
-  const context: { elapsed: number; random: () => number } = { elapsed: 0, random: options?.random ?? Math.random }
+  // made at the first failure, so that a success allocates nothing
+  let context: { elapsed: number; random: () => number } | undefined
   const start = clock.now()
   let state = schedule.initial
-  let status: RetryStatus<E> = { attempt: 1, elapsed: 0, lastError: NONE, lastDelay: NONE }
+  let status: RetryStatus<E> = FIRST
   if (signal !== undefined && signal.aborted) return aborted(signal, NONE)
   for (;;) {
     const result = await action(status)()
@@ -234,6 +238,7 @@ async function drive<E, A, Out, G>(
     const error = result.left
     if (budget !== undefined) budget.recordFailure(error)
     if (signal !== undefined && signal.aborted) return aborted(signal, O.some(error))
+    context ??= { elapsed: 0, random: options?.random ?? Math.random }
     context.elapsed = clock.now() - start
     const decision = schedule.step(state, error, context as StepContext)
     if (decision._tag === 'Done') {
