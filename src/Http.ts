@@ -137,7 +137,7 @@ export type FetchError = NetworkError | TimeoutError | HttpError
 
 /**
  * The options of a request: everything `fetch` takes (method, headers,
- * body...) except `signal`, plus the retry-related ones below.
+ * body, signal...), plus the retry-related ones below.
  *
  * Give a body that can be sent again (a string, a `Uint8Array`,
  * `URLSearchParams`), not a stream: a retry sends it once per attempt.
@@ -167,6 +167,12 @@ export interface RequestOptions extends Omit<RequestInit, 'signal'> {
   readonly fetch?: typeof globalThis.fetch | undefined
   /** How many bytes of an error response's body to keep in {@link HttpError.body} (default 2048); the rest is cancelled. */
   readonly maxErrorBody?: number | undefined
+  /**
+   * Cancels the attempt when it aborts (e.g. the signal `Timeout.timeout` or
+   * `Retry.retryingAbortable` hands an abortable action). The attempt fails with a
+   * {@link NetworkError} whose `code` is `ABORT_ERR`, which {@link isTransient} does not retry.
+   */
+  readonly signal?: AbortSignal | undefined
 }
 
 // -------------------------------------------------------------------------------------
@@ -331,7 +337,8 @@ export const transientStatuses: ReadonlySet<number> = new Set([408, 429, 500, 50
 export const isTransientStatus = (status: number): boolean => transientStatuses.has(status)
 
 /**
- * The default classification: retry a {@link NetworkError}, a
+ * The default classification: retry a {@link NetworkError} (except one
+ * caused by the caller's own `signal`, code `ABORT_ERR`), a
  * {@link TimeoutError} and an {@link HttpError} whose status
  * {@link isTransientStatus}; never anything else (a `DecodeError` of a
  * response that arrived, or any other tagged error).
@@ -358,6 +365,7 @@ export const isTransientStatus = (status: number): boolean => transientStatuses.
 export const isTransient = (error: { readonly _tag: string }): boolean => {
   switch (error._tag) {
     case 'NetworkError':
+      return !isAborted(error as NetworkError)
     case 'TimeoutError':
       return true
     case 'HttpError':
@@ -366,6 +374,9 @@ export const isTransient = (error: { readonly _tag: string }): boolean => {
       return false
   }
 }
+
+const isAborted = (error: NetworkError): boolean =>
+  error.code !== undefined && O.isSome(error.code) && error.code.value === ABORT_ERR
 
 /** The retry hint an error carries: an `HttpError`'s `retryAfter`. */
 const retryHintOf = (input: unknown): O.Option<number> => {
@@ -417,6 +428,7 @@ export const respectRetryAfter = (max: number) => {
 // -------------------------------------------------------------------------------------
 
 const DEFAULT_MAX_ERROR_BODY = 2048
+const ABORT_ERR = 'ABORT_ERR'
 
 /** The messages of an error and its causes, and the first `code` on the way. */
 const describeCause = (error: unknown): { readonly message: string; readonly code: O.Option<string> } => {
@@ -466,7 +478,7 @@ const send = <A>(
   options: RequestOptions,
   read: (response: Response) => Promise<A>,
 ): TE.TaskEither<FetchError, A> => {
-  const { timeout, clock, now, fetch: doFetch, maxErrorBody, ...init } = options
+  const { timeout, clock, now, fetch: doFetch, maxErrorBody, signal: outer, ...init } = options
   if (timeout !== undefined) check.delay('Http.request', 'timeout', timeout)
   if (maxErrorBody !== undefined) check.count('Http.request', 'maxErrorBody', maxErrorBody)
   const method = (init.method ?? 'GET').toUpperCase()
@@ -475,6 +487,9 @@ const send = <A>(
     const controller = new AbortController()
     const timer = new AbortController()
     let timedOut = false
+    const cancel = () => controller.abort(outer?.reason)
+    if (outer?.aborted) cancel()
+    else outer?.addEventListener('abort', cancel, { once: true })
     if (timeout !== undefined) {
       void (clock ?? Clock.live).sleep(timeout, timer.signal).then(() => {
         if (timer.signal.aborted) return
@@ -484,6 +499,17 @@ const send = <A>(
     }
     const failure = (cause: unknown): FetchError => {
       if (timedOut) return { _tag: 'TimeoutError', method, url: href, timeout: timeout ?? 0 }
+      if (outer?.aborted) {
+        const { message } = describeCause(outer.reason)
+        return {
+          _tag: 'NetworkError',
+          method,
+          url: href,
+          code: O.some(ABORT_ERR),
+          message: `aborted: ${message}`,
+          cause,
+        }
+      }
       const { message, code } = describeCause(cause)
       return { _tag: 'NetworkError', method, url: href, code, message, cause }
     }
@@ -519,6 +545,7 @@ const send = <A>(
       }
     } finally {
       timer.abort()
+      outer?.removeEventListener('abort', cancel)
     }
   }
 }

@@ -160,6 +160,35 @@ describe('Http scenarios against a real server', () => {
     ])
   })
 
+  it('the caller’s signal cancels a hanging attempt: a NetworkError ABORT_ERR that isTransient does not retry', async () => {
+    server = await serve(() => undefined) // never answers
+    const controller = new AbortController()
+    const attempts: Array<number> = []
+    const running = pipe(
+      Http.text(server.url, { signal: controller.signal }),
+      Retry.retrying(pipe(Schedule.recurs(3), Schedule.whileInput(Http.isTransient)), {
+        onRetry: (e) => void attempts.push(e.attempt),
+      }),
+    )()
+    while (server.requests() === 0) await new Promise((resolve) => setImmediate(resolve))
+    controller.abort(new Error('user left'))
+    const result = await running
+    expect(E.isLeft(result) && result.left).toMatchObject({
+      _tag: 'NetworkError',
+      code: O.some('ABORT_ERR'),
+      message: 'aborted: user left',
+    })
+    expect(attempts).toEqual([])
+    expect(server.requests()).toBe(1)
+  })
+
+  it('an already aborted signal sends nothing', async () => {
+    server = await serve((_, res) => reply(res, 200, 'ok'))
+    const result = await Http.text(server.url, { signal: AbortSignal.abort() })()
+    expect(E.isLeft(result) && result.left._tag === 'NetworkError' && result.left.code).toEqual(O.some('ABORT_ERR'))
+    expect(server.requests()).toBe(0)
+  })
+
   it('consumes the body of every failed attempt, so the connection is reused', async () => {
     // a body too large for the client to buffer on its own: left unread, it would pin its connection
     const body = 'b'.repeat(150_000)
@@ -249,6 +278,8 @@ describe('Http.isTransient', () => {
       cause: undefined,
     }
     expect(Http.isTransient(network)).toBe(true)
+    expect(Http.isTransient({ ...network, code: O.some('ECONNRESET') })).toBe(true)
+    expect(Http.isTransient({ ...network, code: O.some('ABORT_ERR') })).toBe(false)
     const timeout = { _tag: 'TimeoutError', timeout: 10 } as const
     expect(Http.isTransient(timeout)).toBe(true)
     expect(Http.isTransient({ _tag: 'DecodeError' })).toBe(false)
