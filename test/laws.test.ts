@@ -299,6 +299,57 @@ describe('laws', () => {
   })
 })
 
+/** Delays and end of a schedule stepped with time standing still (see `rawDecisions`). */
+const still = (s: Spec | S, inputs: ReadonlyArray<number>, r: number) => {
+  const ds = rawDecisions(s, inputs, () => r, [], false)
+  return { delays: delaysOf(ds), ended: ds.at(-1)?.decision._tag === 'Done' }
+}
+
+describe('definitions, step by step', () => {
+  it('intersect waits the longer delay and ends as soon as either ends', () => {
+    fc.assert(
+      fc.property(specArb, specArb, inputsArb, drawArb, (a, b, inputs, r) => {
+        const left = still(a, inputs, r)
+        const right = still(b, inputs, r)
+        const both = still(intersect(a, b), inputs, r)
+        const n = Math.min(left.delays.length, right.delays.length)
+        expect(both.delays).toEqual(left.delays.slice(0, n).map((d, i) => Math.max(d, right.delays[i] ?? NaN)))
+        expect(both.ended).toBe(left.ended || right.ended)
+      }),
+    )
+  })
+
+  it('union waits the shorter delay of those continuing and ends when both have ended', () => {
+    fc.assert(
+      fc.property(specArb, specArb, inputsArb, drawArb, (a, b, inputs, r) => {
+        const left = still(a, inputs, r)
+        const right = still(b, inputs, r)
+        const either = still(union(a, b), inputs, r)
+        const n = Math.max(left.delays.length, right.delays.length)
+        const expected = Array.from({ length: n }, (_, i) =>
+          Math.min(left.delays[i] ?? Infinity, right.delays[i] ?? Infinity),
+        )
+        expect(either.delays).toEqual(expected)
+        expect(either.ended).toBe(left.ended && right.ended)
+      }),
+    )
+  })
+
+  it('andThen runs self to its end, then that from its start on the same input', () => {
+    fc.assert(
+      fc.property(specArb, specArb, inputsArb, drawArb, (a, b, inputs, r) => {
+        const first = still(a, inputs, r)
+        const sequenced = still(andThen(a, b), inputs, r)
+        if (!first.ended) expect(sequenced).toEqual(first)
+        else {
+          const second = still(b, inputs.slice(first.delays.length), r)
+          expect(sequenced).toEqual({ delays: [...first.delays, ...second.delays], ended: second.ended })
+        }
+      }),
+    )
+  })
+})
+
 describe('bounds', () => {
   it('no step of any generated schedule yields a NaN, negative, infinite or over-MAX_DELAY delay', () => {
     fc.assert(
