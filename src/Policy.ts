@@ -877,7 +877,7 @@ export interface DescribeOptions<In> {
  * import * as E from 'fp-ts/Either'
  * import { Policy, Schedule } from 'fp-ts-retry'
  *
- * E.map(Policy.describe)(Policy.decode({ retries: 3, base: '100ms' }))
+ * E.map((p: Policy.Policy) => Policy.describe(p))(Policy.decode({ retries: 3, base: '100ms' }))
  * // => right('Exponential backoff from 100ms, doubling at each retry, at most 3 retries. With random seed 1, its delays are 100ms, 200ms and 400ms, and it gives up after 3 retries.')
  *
  * Policy.describe(Schedule.spaced(1000), { steps: 3 })

@@ -530,6 +530,24 @@ describe('toSchedule', () => {
     expect(delaysOf(json, Random.constant(0))).toEqual([0, 0, 0, 0, 0])
   })
 
+  it('the shorthand is the documented longhand, for any seed', () => {
+    const short = { retries: 5, backoff: 'exponential', base: '100ms', max: '10s', jitter: 'full', deadline: '30s' }
+    const long = {
+      upTo: '30s',
+      of: {
+        intersect: [
+          { jitter: 'full', of: { cap: '10s', of: { exponential: { base: '100ms', factor: 2 } } } },
+          { recurs: 5 },
+        ],
+      },
+    }
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        expect(delaysOf(short, Random.seeded(seed))).toEqual(delaysOf(long, Random.seeded(seed)))
+      }),
+    )
+  })
+
   it('full and equal jitter stay within max; jitter with min/max scales', () => {
     expect(
       delaysOf({ retries: 3, backoff: 'constant', base: '10s', max: '1s', jitter: 'equal' }, Random.constant(0)),
