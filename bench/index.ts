@@ -2,50 +2,100 @@
  * `npm run bench`: the overhead table (every contender, every workload, one
  * process) and the scale table. Run with `--expose-gc` (the npm script does)
  * so that heap figures are taken after a forced collection.
+ *
+ * Options: `--only=overhead` or `--only=scale`.
  */
 import os from 'node:os'
 import { measure } from 'mitata'
 import { contenders, workloads } from './overhead'
+import { scaleTable } from './scale'
 
-const machine = () => {
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+
+const machine = (): ReadonlyArray<string> => {
   const cpus = os.cpus()
+  const cpu = cpus[0]
   return [
-    `Node ${process.version} (V8 ${process.versions.v8}) on ${os.platform()} ${os.release()} ${os.arch()}`,
-    `CPU: ${cpus.length} x ${cpus[0]?.model ?? 'unknown'}${cpus[0]?.speed ? ` @ ${cpus[0].speed} MHz` : ''}`,
-    `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `Node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.release()} ${os.arch()}`,
+    `CPU: ${cpus.length} x ${cpu?.model ?? 'unknown'}${cpu?.speed ? ` @ ${cpu.speed} MHz` : ''}`,
+    `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB total`,
+    `Date: ${new Date().toISOString()}`,
   ]
 }
 
 const formatTime = (ns: number): string =>
   ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`
 
-const overhead = async () => {
-  const rows: Array<Array<string>> = []
-  for (const w of workloads) {
-    const medians: Array<number> = []
-    for (const c of contenders) {
-      const run = c.build(w)
-      const stats = await measure(run, w.delay > 0 ? { min_cpu_time: 200e6, max_samples: 2_000 } : {})
-      medians.push(stats.p50)
-    }
-    const baseline = medians[0] ?? NaN
-    contenders.forEach((c, i) => {
-      const m = medians[i] ?? NaN
-      rows.push([w.label, c.name, formatTime(m), `${(m / baseline).toFixed(2)}x`])
-    })
-  }
-  return rows
-}
-
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const line = (cells: ReadonlyArray<string>) => `| ${cells.join(' | ')} |`
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
 }
 
-const main = async () => {
-  console.log(machine().join('\n'))
+const OURS = 'fp-ts-retry retrying'
+
+const overhead = async (): Promise<void> => {
+  const rows: Array<Array<string>> = []
+  const verdicts: Array<string> = []
+  for (const w of workloads) {
+    const medians = new Map<string, number>()
+    for (const c of contenders) {
+      // sleeping workloads take milliseconds per op: fewer samples suffice for a stable median
+      const stats = await measure(c.build(w), w.delay > 0 ? { min_cpu_time: 200e6, max_samples: 2_000 } : {})
+      medians.set(c.name, stats.p50)
+    }
+    const baseline = medians.get(contenders[0]?.name ?? '') ?? NaN
+    for (const c of contenders) {
+      const m = medians.get(c.name) ?? NaN
+      rows.push([w.label, c.name, formatTime(m), `${(m / baseline).toFixed(2)}x`])
+    }
+    const ours = (medians.get(OURS) ?? NaN) / baseline
+    const others = contenders.filter((c) => c.name !== OURS && c.reference !== true && c !== contenders[0])
+    const fastest = others.every((c) => (medians.get(OURS) ?? Infinity) < (medians.get(c.name) ?? 0))
+    if (w.key === 'a') verdicts.push(`(a) target <= 1.50x: ${ours.toFixed(2)}x, ${ours <= 1.5 ? 'met' : 'MISSED'}`)
+    if (w.key === 'b')
+      verdicts.push(
+        `(b) target <= 2.00x and faster than every other library: ${ours.toFixed(2)}x, ` +
+          `${ours <= 2 && fastest ? 'met' : 'MISSED'}${fastest ? '' : ' (another library is faster)'}`,
+      )
+  }
+  console.log('## Overhead: median time per operation (mitata)\n')
+  console.log(table(['workload', 'contender', 'median per op', 'vs hand-written try/catch'], rows))
   console.log()
-  console.log(table(['workload', 'contender', 'median per op', 'vs hand-written'], await overhead()))
+  console.log(verdicts.join('\n'))
+  console.log()
 }
 
-await main()
+const mb = (bytes: number | undefined): string =>
+  bytes === undefined
+    ? 'n/a (run with --expose-gc)'
+    : Math.abs(bytes) < 2 ** 20
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 2 ** 20).toFixed(1)} MB`
+
+const scale = async (): Promise<void> => {
+  const results = await scaleTable()
+  console.log('## Scale: consecutive immediate retries of one call\n')
+  console.log(
+    table(
+      ['retries', 'total', 'per retry', 'retained heap at deepest point', 'naive recursive promise chain (control)'],
+      results.map((r) => [
+        r.retries.toLocaleString('en-US'),
+        `${r.totalMs.toFixed(2)} ms`,
+        `${r.nsPerRetry.toFixed(0)} ns`,
+        mb(r.retainedBytes),
+        mb(r.naiveRetainedBytes),
+      ]),
+    ),
+  )
+  const million = results.find((r) => r.retries === 1_000_000)
+  if (million?.retainedBytes !== undefined)
+    console.log(
+      `\n10^6 retries, retained heap < 5 MB: ${million.retainedBytes < 5 * 2 ** 20 ? 'met' : 'MISSED'} (${mb(million.retainedBytes)})`,
+    )
+  console.log()
+}
+
+console.log(machine().join('\n'))
+console.log()
+if (only !== 'scale') await overhead()
+if (only !== 'overhead') await scale()

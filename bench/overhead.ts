@@ -57,6 +57,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** A contender: builds, for a workload, a function that runs one retried operation. */
 export interface Contender {
   readonly name: string
+  /** A baseline shown for context, not a library in the race. */
+  readonly reference?: boolean
   readonly build: (w: Workload) => () => Promise<unknown>
 }
 
@@ -74,6 +76,21 @@ export const contenders: ReadonlyArray<Contender> = [
             if (attempt >= retries) throw error
             if (w.delay > 0) await sleep(w.delay)
           }
+        }
+      }
+    },
+  },
+  {
+    name: 'hand-written Either loop (reference: no throw)',
+    reference: true,
+    build: (w) => {
+      const retries = w.failures
+      return async () => {
+        remaining = w.failures
+        for (let attempt = 0; ; attempt++) {
+          const result = await callTaskEither()
+          if (E.isRight(result) || attempt >= retries) return result
+          if (w.delay > 0) await sleep(w.delay)
         }
       }
     },
