@@ -22,7 +22,7 @@ import type { ReadonlyNonEmptyArray } from 'fp-ts/ReadonlyNonEmptyArray'
 import * as t from 'io-ts'
 import * as Duration from './Duration'
 import * as D from './internal/decoder'
-import { preview } from './internal/preview'
+import { list, preview, retries as plural } from './internal/preview'
 import * as S from './Schedule'
 
 // -------------------------------------------------------------------------------------
@@ -427,9 +427,11 @@ const policy: D.Decoder<Policy> = (value, path) => {
   }
   const [head, ...more] = heads
   if (head === undefined) {
-    const typos = D.unexpectedKeys(value, path, [...COMBINATORS, ...SHORTHAND])
-    const guessed = E.isLeft(typos) && typos.left.every((message) => message.includes('did you mean'))
-    return guessed ? typos : D.expected(path, EXPECTED, value)
+    // only misspelt keys: say which key each one looks like; otherwise say what a policy is
+    const known = [...COMBINATORS, ...SHORTHAND]
+    const typos = keys.length > 0 && keys.every((name) => O.isSome(D.closest(name, known)))
+    const notAPolicy = D.expected(path, EXPECTED, value)
+    return typos ? E.chain(() => notAPolicy)(D.unexpectedKeys(value, path, known)) : notAPolicy
   }
   if (more.length > 0) {
     return D.fail(
@@ -629,7 +631,8 @@ export const is = (u: unknown): u is Policy => {
         isOption(u.factor, (f) => isNumber(f) && f >= 1) &&
         isOption(u.max, duration) &&
         isOption(u.jitter, isJitter) &&
-        isOption(u.deadline, duration)
+        isOption(u.deadline, duration) &&
+        E.isRight(shorthandRules(u as Shorthand, ''))
       )
     default:
       return false
@@ -756,9 +759,6 @@ export const toSchedule = (self: Policy): S.Schedule<unknown, unknown> => {
 // -------------------------------------------------------------------------------------
 
 const ms = (d: Duration.Duration): string => Duration.format(d.millis)
-const plural = (n: number): string => `${n} ${n === 1 ? 'retry' : 'retries'}`
-const list = (items: ReadonlyArray<string>): string =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
 
 const growth = (f: number): string => (f === 2 ? 'doubling at each retry' : `multiplied by ${f} at each retry`)
 

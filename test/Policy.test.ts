@@ -623,6 +623,19 @@ describe('codec', () => {
     expect(Policy.is({ _tag: 'Intersect', policies: [] })).toBe(false)
     expect(Policy.is({ _tag: 'Spaced', delay: { _tag: 'Duration', millis: 5, spelling: '1s' } })).toBe(false)
     expect(Policy.is({ _tag: 'Schedule' })).toBe(false)
+    const none = { _tag: 'None' }
+    const endless = {
+      _tag: 'Shorthand',
+      retries: none,
+      backoff: none,
+      base: none,
+      factor: none,
+      max: none,
+      jitter: none,
+      deadline: none,
+    }
+    expect(Policy.is(endless)).toBe(false)
+    expect(Policy.is({ ...endless, retries: { _tag: 'Some', value: 2 } })).toBe(true)
   })
 })
 

@@ -20,10 +20,12 @@ export interface PreviewOptions<In> {
   readonly input?: In | undefined
 }
 
-const list = (items: ReadonlyArray<string>): string =>
+/** "a", "a and b", "a, b and c". @internal */
+export const list = (items: ReadonlyArray<string>): string =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
 
-const retries = (n: number): string => `${n} ${n === 1 ? 'retry' : 'retries'}`
+/** "1 retry", "3 retries". @internal */
+export const retries = (n: number): string => `${n} ${n === 1 ? 'retry' : 'retries'}`
 
 /**
  * "With random seed 1, its first delays are 63ms, 146ms and 221ms, and it
