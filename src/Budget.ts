@@ -119,6 +119,11 @@ export interface ThrottleOptions {
 // constructors
 // -------------------------------------------------------------------------------------
 
+const MILLI = 1000
+
+const positive = (fn: string, param: string, value: number): number =>
+  Number.isFinite(value) && value > 0 ? value : check.fail(fn, param, 'a finite number > 0', value)
+
 /**
  * The token bucket of the AWS SDKs' standard retry mode: it holds `capacity`
  * tokens (500); a retry withdraws `retryCost` (5), or `timeoutCost` (10) when
@@ -146,7 +151,7 @@ export interface ThrottleOptions {
  */
 export const tokenBucket = (options: TokenBucketOptions = {}): IO<Budget> => {
   const fn = 'Budget.tokenBucket'
-  const capacity = check.atLeast(fn, 'capacity', Number.MIN_VALUE, options.capacity ?? 500)
+  const capacity = positive(fn, 'capacity', options.capacity ?? 500)
   const retryCost = check.atLeast(fn, 'retryCost', 0, options.retryCost ?? 5)
   const timeoutCost = check.atLeast(fn, 'timeoutCost', 0, options.timeoutCost ?? 10)
   const successReward = check.atLeast(fn, 'successReward', 0, options.successReward ?? 1)
@@ -170,8 +175,6 @@ export const tokenBucket = (options: TokenBucketOptions = {}): IO<Budget> => {
     }
   }
 }
-
-const MILLI = 1000
 
 /**
  * The retry throttle of gRPC: it holds `maxTokens` tokens (10); every failed
@@ -198,7 +201,7 @@ const MILLI = 1000
  */
 export const throttle = (options: ThrottleOptions = {}): IO<Budget> => {
   const fn = 'Budget.throttle'
-  const maxTokens = check.atLeast(fn, 'maxTokens', Number.MIN_VALUE, options.maxTokens ?? 10)
+  const maxTokens = positive(fn, 'maxTokens', options.maxTokens ?? 10)
   const tokenRatio = check.atLeast(fn, 'tokenRatio', 0, options.tokenRatio ?? 0.1)
   // Counted in thousandths of a token, as gRPC does, so that adding the ratio never drifts.
   const max = Math.round(maxTokens * MILLI)
