@@ -134,6 +134,25 @@ describe('Budget.throttle (gRPC retry throttling)', () => {
     expect(budget.tokens()).toBe(8)
   })
 
+  it('matches the gRPC rules under any sequence of events', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('ask', 'success', 'failure')), (events) => {
+        const budget = Budget.throttle({ maxTokens: 6, tokenRatio: 0.3 })()
+        let milli = 6_000
+        for (const event of events) {
+          if (event === 'success') {
+            budget.recordSuccess()
+            milli = Math.min(6_000, milli + 300)
+          } else if (event === 'failure') {
+            budget.recordFailure('x')
+            milli = Math.max(0, milli - 1_000)
+          } else expect(budget.tryRetry('x')).toBe(milli > 3_000)
+          expect(budget.tokens()).toBe(milli / 1_000)
+        }
+      }),
+    )
+  })
+
   it('rejects nonsense options at once', () => {
     expect(() => Budget.throttle({ maxTokens: 0 })).toThrow('Budget.throttle: maxTokens must be')
     expect(() => Budget.throttle({ tokenRatio: -0.1 })).toThrow(RangeError)

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
@@ -295,5 +296,63 @@ describe('CircuitBreaker.make: nonsense options', () => {
   ] as const)('%j throws a RangeError naming %s', (options, param) => {
     expect(() => CircuitBreaker.make(options)).toThrow(RangeError)
     expect(() => CircuitBreaker.make(options)).toThrow(`CircuitBreaker.make: ${param} must be`)
+  })
+})
+
+describe('CircuitBreaker: invariants under any sequence of calls and time', () => {
+  type Op =
+    | { readonly _tag: 'call'; readonly ok: boolean }
+    | { readonly _tag: 'hold' } // a call admitted now, reported at the end
+    | { readonly _tag: 'wait'; readonly ms: number }
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.boolean().map((ok) => ({ _tag: 'call', ok }) as const),
+    fc.constant({ _tag: 'hold' } as const),
+    fc.integer({ min: 0, max: 3_000 }).map((ms) => ({ _tag: 'wait', ms }) as const),
+  )
+
+  it('transitions are legal and chained, probes never exceed M, CircuitOpen tells the truth', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 80 }), fc.integer({ min: 1, max: 3 }), async (ops, probes) => {
+        const clock = TestClock.make()
+        const changes: Array<CircuitBreaker.StateChange> = []
+        const breaker = CircuitBreaker.make({
+          clock,
+          consecutiveFailures: 3,
+          failureRate: { threshold: 0.5, window: 6, minimumCalls: 4 },
+          halfOpenAfter: 1_000,
+          probes,
+          onStateChange: (c) => changes.push(c),
+        })()
+        const held: Array<CircuitBreaker.Permit> = []
+        let admittedInHalfOpen = 0
+        breaker.subscribe(() => (admittedInHalfOpen = 0))
+        for (const o of ops) {
+          if (o._tag === 'wait') {
+            await clock.adjust(o.ms)
+            continue
+          }
+          const before = breaker.state()
+          const permit = breaker.acquire()
+          if (E.isLeft(permit)) {
+            expect(before).not.toBe('Closed')
+            expect(permit.left.remaining).toBeGreaterThanOrEqual(0)
+            expect(permit.left.retryAt - clock.now()).toBe(permit.left.remaining)
+            continue
+          }
+          expect(before).not.toBe('Open')
+          if (before === 'HalfOpen') expect(++admittedInHalfOpen).toBeLessThanOrEqual(probes)
+          if (o._tag === 'hold') held.push(permit.right)
+          else if (o.ok) permit.right.onSuccess()
+          else permit.right.onFailure('503')
+        }
+        held.forEach((p) => p.onFailure('late'))
+        const legal = new Set(['Closed->Open', 'Open->HalfOpen', 'HalfOpen->Open', 'HalfOpen->Closed'])
+        changes.forEach((c, i) => {
+          expect(legal.has(`${c.from}->${c.to}`)).toBe(true)
+          expect(c.from).toBe(i === 0 ? 'Closed' : changes[i - 1]!.to)
+        })
+      }),
+      { numRuns: 200 },
+    )
   })
 })
