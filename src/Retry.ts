@@ -304,9 +304,10 @@ const gaveUp = <E, Out>(error: E, out: Out): Outcome<E, never, Out> => ({ _tag: 
  */
 export const retrying =
   <In, Out>(schedule: Schedule<In, Out>, options?: RetryOptions<In>) =>
-  <E extends In, A>(self: TaskEither<E, A>): TaskEither<E, A> =>
-  () =>
-    drive(schedule, options, () => self, giveUpWithLeft)
+  <E extends In, A>(self: TaskEither<E, A>): TaskEither<E, A> => {
+    const action = () => self
+    return () => drive(schedule, options, action, giveUpWithLeft)
+  }
 
 /**
  * Data-first {@link retrying}: the same, with `onRetry` typed by the action's
