@@ -200,30 +200,26 @@ const retryPolicy: D.Decoder<RetryPolicy> = (value, path) => {
   if (!D.isRecord(value)) {
     return D.expected(path, `a gRPC retryPolicy (an object with the keys ${D.oneOf(KEYS, 'and')})`, value)
   }
-  return E.map(([, policy]: ReadonlyArray<unknown>) => policy as RetryPolicy)(
-    D.all<unknown>([
-      D.unexpectedKeys(value, path, KEYS),
-      D.struct({
-        maxAttempts: D.required(
-          value,
-          'maxAttempts',
-          path,
-          'an integer >= 2',
-          D.integerAtLeast(2, 'an integer >= 2 (it counts the first attempt)'),
-        ),
-        initialBackoff: D.required(value, 'initialBackoff', path, DURATION_EXPECTED, duration),
-        maxBackoff: D.required(value, 'maxBackoff', path, DURATION_EXPECTED, duration),
-        backoffMultiplier: D.required(value, 'backoffMultiplier', path, 'a number greater than 0', D.positiveNumber),
-        retryableStatusCodes: D.required(
-          value,
-          'retryableStatusCodes',
-          path,
-          'a non-empty array of status codes',
-          statusCodes,
-        ),
-      }),
-    ]),
-  )
+  const fields = D.struct({
+    maxAttempts: D.required(
+      value,
+      'maxAttempts',
+      path,
+      'an integer >= 2',
+      D.integerAtLeast(2, 'an integer >= 2 (it counts the first attempt)'),
+    ),
+    initialBackoff: D.required(value, 'initialBackoff', path, DURATION_EXPECTED, duration),
+    maxBackoff: D.required(value, 'maxBackoff', path, DURATION_EXPECTED, duration),
+    backoffMultiplier: D.required(value, 'backoffMultiplier', path, 'a number greater than 0', D.positiveNumber),
+    retryableStatusCodes: D.required(
+      value,
+      'retryableStatusCodes',
+      path,
+      'a non-empty array of status codes',
+      statusCodes,
+    ),
+  })
+  return D.exact(value, path, KEYS, fields)
 }
 
 const decodeAt = (input: unknown, root: string): D.Result<RetryPolicy> => D.guarded(retryPolicy)(input, root)

@@ -243,20 +243,17 @@ const jitter: D.Decoder<Jitter> = (value, path) => {
   if (value === 'full') return E.right({ _tag: 'Full' })
   if (value === 'equal') return E.right({ _tag: 'Equal' })
   if (!D.isRecord(value)) return D.expected(path, JITTER_EXPECTED, value)
+  const bounds = D.struct({
+    min: D.required(value, 'min', path, 'a number >= 0', D.numberAtLeast(0)),
+    max: D.required(value, 'max', path, 'a number >= min', D.numberAtLeast(0)),
+  })
   return pipe(
-    D.all<unknown>([
-      D.unexpectedKeys(value, path, ['min', 'max']),
-      D.struct({
-        min: D.required(value, 'min', path, 'a number >= 0', D.numberAtLeast(0)),
-        max: D.required(value, 'max', path, 'a number >= min', D.numberAtLeast(0)),
-      }),
-    ]),
-    E.chain(([, bounds]) => {
-      const { min, max } = bounds as { min: number; max: number }
-      return max < min
+    D.exact(value, path, ['min', 'max'], bounds),
+    E.chain(({ min, max }): D.Result<Jitter> =>
+      max < min
         ? D.expected(D.key(path, 'max'), `a number >= min (${min})`, max)
-        : E.right({ _tag: 'Between', min, max } as const)
-    }),
+        : E.right({ _tag: 'Between', min, max }),
+    ),
   )
 }
 
@@ -270,11 +267,7 @@ const withKeys =
     decoder: (record: Readonly<Record<string, unknown>>, path: string) => D.Result<A>,
   ): D.Decoder<A> =>
   (value, path) =>
-    D.isRecord(value)
-      ? E.map(([, a]: ReadonlyArray<unknown>) => a as A)(
-          D.all<unknown>([D.unexpectedKeys(value, path, allowed), decoder(value, path)]),
-        )
-      : D.expected(path, what, value)
+    D.isRecord(value) ? D.exact(value, path, allowed, decoder(value, path)) : D.expected(path, what, value)
 
 const exponentialBody = withKeys(
   ['base', 'factor'],
@@ -396,19 +389,17 @@ const shorthandRules = (s: Shorthand, path: string): D.Result<Shorthand> => {
 
 const shorthand = (record: Readonly<Record<string, unknown>>, path: string): D.Result<Policy> =>
   pipe(
-    D.all<unknown>([
-      D.unexpectedKeys(record, path, SHORTHAND),
-      D.struct({
-        retries: D.optional(record, 'retries', path, count),
-        backoff: D.optional(record, 'backoff', path, backoff),
-        base: D.optional(record, 'base', path, duration),
-        factor: D.optional(record, 'factor', path, factor),
-        max: D.optional(record, 'max', path, duration),
-        jitter: D.optional(record, 'jitter', path, jitter),
-        deadline: D.optional(record, 'deadline', path, duration),
-      }),
-    ]),
-    E.chain(([, fields]) => shorthandRules({ _tag: 'Shorthand', ...(fields as Omit<Shorthand, '_tag'>) }, path)),
+    D.struct({
+      retries: D.optional(record, 'retries', path, count),
+      backoff: D.optional(record, 'backoff', path, backoff),
+      base: D.optional(record, 'base', path, duration),
+      factor: D.optional(record, 'factor', path, factor),
+      max: D.optional(record, 'max', path, duration),
+      jitter: D.optional(record, 'jitter', path, jitter),
+      deadline: D.optional(record, 'deadline', path, duration),
+    }),
+    (fields) => D.exact(record, path, SHORTHAND, fields),
+    E.chain((fields) => shorthandRules({ _tag: 'Shorthand', ...fields }, path)),
   )
 
 const policy: D.Decoder<Policy> = (value, path) => {
@@ -439,12 +430,7 @@ const policy: D.Decoder<Policy> = (value, path) => {
       `expected exactly one combinator key, got ${D.oneOf(heads, 'and')} (combine policies with "intersect", "union" or "andThen")`,
     )
   }
-  return E.map(([, p]: ReadonlyArray<unknown>) => p as Policy)(
-    D.all<unknown>([
-      D.unexpectedKeys(value, path, WRAPPERS.includes(head) ? [head, 'of'] : [head]),
-      combinator(head, value, path),
-    ]),
-  )
+  return D.exact(value, path, WRAPPERS.includes(head) ? [head, 'of'] : [head], combinator(head, value, path))
 }
 
 const toError = (messages: ReadonlyNonEmptyArray<string>): PolicyError => ({ _tag: 'PolicyError', messages })

@@ -171,6 +171,19 @@ export const unexpectedKeys = (
       ),
   ) as Result<void>
 
+/** `result`, with one more failure per key of `record` not in `allowed`. @internal */
+export const exact = <A>(
+  record: Readonly<Record<string, unknown>>,
+  path: string,
+  allowed: ReadonlyArray<string>,
+  result: Result<A>,
+): Result<A> => {
+  const unexpected = unexpectedKeys(record, path, allowed)
+  if (E.isRight(unexpected)) return result
+  const [first, ...rest] = unexpected.left
+  return E.left(E.isLeft(result) ? [first, ...rest, ...result.left] : unexpected.left)
+}
+
 /** A finite number at least `min` (inclusive). @internal */
 export const numberAtLeast =
   (min: number, what = `a number >= ${min}`): Decoder<number> =>
