@@ -20,7 +20,7 @@ const runDemo = (): Promise<{ readonly code: number; readonly stdout: string; re
   })
 
 describe('npm start (examples/demo.ts)', () => {
-  it('runs all scenarios and exits 0 with the expected timeline', async () => {
+  it('runs all scenarios and exits 0 with the expected timeline', { timeout: 60_000 }, async () => {
     const { code, stdout, stderr } = await runDemo()
     expect(stderr).toBe('')
     expect(code).toBe(0)
