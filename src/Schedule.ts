@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as O from 'fp-ts/Option'
 import type { Predicate } from 'fp-ts/Predicate'
 import type { Refinement } from 'fp-ts/Refinement'
 import { MAX_DELAY as MAX, sanitize, unitDraw } from './internal/delay'
@@ -509,9 +510,32 @@ const filter = <In, Out>(self: Schedule<In, Out>, keep: (input: In, out: Out) =>
   })
 
 /**
+ * Steps `self` only with inputs that pass `pass`, so that a type guard's
+ * narrowing holds at run time too; the first input that fails ends the
+ * retries without stepping `self`. The output is `self`'s latest output,
+ * `none` when the very first input failed.
+ */
+const guardInput = <In, Out>(self: Schedule<In, Out>, pass: Predicate<In>): Schedule<In, O.Option<Out>> =>
+  make<{ readonly state: unknown; readonly last: O.Option<Out> }, In, O.Option<Out>>(
+    { state: self.initial, last: O.none },
+    ({ state, last }, input, ctx) => {
+      if (!pass(input)) return done(last)
+      const decision = self.step(state, input, ctx)
+      const out = O.some(decision.out)
+      return decision._tag === 'Continue'
+        ? { _tag: 'Continue', delay: decision.delay, out, state: { state: decision.state, last: out } }
+        : done(out)
+    },
+  )
+
+/**
  * Continues only while the error satisfies `predicate`: the first error for
- * which it is false ends the retries. With a type guard, the wrapped schedule
- * only ever sees the narrowed type.
+ * which it is false ends the retries. The wrapped schedule is stepped only
+ * with errors that pass, so with a type guard it only ever sees the narrowed
+ * type, at compile time and at run time.
+ *
+ * The output is the wrapped schedule's latest output: `none` when the very
+ * first error fails the predicate.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -529,16 +553,20 @@ const filter = <In, Out>(self: Schedule<In, Out>, keep: (input: In, out: Out) =>
  */
 export function whileInput<In, B extends In>(
   refinement: Refinement<In, B>,
-): <Out>(self: Schedule<B, Out>) => Schedule<In, Out>
-export function whileInput<In>(predicate: Predicate<In>): <Out>(self: Schedule<In, Out>) => Schedule<In, Out>
+): <Out>(self: Schedule<B, Out>) => Schedule<In, O.Option<Out>>
+export function whileInput<In>(predicate: Predicate<In>): <Out>(self: Schedule<In, Out>) => Schedule<In, O.Option<Out>>
 export function whileInput<In>(predicate: Predicate<In>) {
-  return <Out>(self: Schedule<In, Out>): Schedule<In, Out> => filter(self, (input) => predicate(input))
+  return <Out>(self: Schedule<In, Out>): Schedule<In, O.Option<Out>> => guardInput(self, predicate)
 }
 
 /**
  * Continues until the error satisfies `predicate`: the first error for which
- * it is true ends the retries. With a type guard, the wrapped schedule only
- * ever sees the errors the guard excludes.
+ * it is true ends the retries. The wrapped schedule is stepped only with the
+ * other errors, so with a type guard it only ever sees the errors the guard
+ * excludes.
+ *
+ * The output is the wrapped schedule's latest output: `none` when the very
+ * first error satisfies the predicate.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -554,10 +582,10 @@ export function whileInput<In>(predicate: Predicate<In>) {
  */
 export function untilInput<In, B extends In>(
   refinement: Refinement<In, B>,
-): <Out>(self: Schedule<Exclude<In, B>, Out>) => Schedule<In, Out>
-export function untilInput<In>(predicate: Predicate<In>): <Out>(self: Schedule<In, Out>) => Schedule<In, Out>
+): <Out>(self: Schedule<Exclude<In, B>, Out>) => Schedule<In, O.Option<Out>>
+export function untilInput<In>(predicate: Predicate<In>): <Out>(self: Schedule<In, Out>) => Schedule<In, O.Option<Out>>
 export function untilInput<In>(predicate: Predicate<In>) {
-  return <Out>(self: Schedule<In, Out>): Schedule<In, Out> => filter(self, (input) => !predicate(input))
+  return <Out>(self: Schedule<In, Out>): Schedule<In, O.Option<Out>> => guardInput(self, (input) => !predicate(input))
 }
 
 /**

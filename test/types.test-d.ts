@@ -101,7 +101,7 @@ describe('input types', () => {
 
   it('whileInput with a type guard narrows what the wrapped schedule sees', () => {
     const narrowed = pipe(byStatus, Schedule.whileInput(isHttp))
-    expectTypeOf(narrowed).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    expectTypeOf(narrowed).toEqualTypeOf<Schedule.Schedule<FetchError, O.Option<number>>>()
     expectTypeOf(pipe(fetchUser, Retry.retrying(narrowed))).toEqualTypeOf<TE.TaskEither<FetchError, string>>()
     // TypeScript 5.5+ infers the guard from an arrow function that narrows: accepted too
     expectTypeOf(
@@ -109,7 +109,7 @@ describe('input types', () => {
         byStatus,
         Schedule.whileInput((e: FetchError) => e._tag !== 'NetworkError'),
       ),
-    ).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    ).toEqualTypeOf<Schedule.Schedule<FetchError, O.Option<number>>>()
     // without the guard (a plain boolean predicate), the schedule that needs HttpError is rejected
     pipe(
       byStatus,
@@ -123,7 +123,7 @@ describe('input types', () => {
 
   it('untilInput with a type guard excludes the guarded type', () => {
     const untilNetwork = pipe(byStatus, Schedule.untilInput(isNetwork))
-    expectTypeOf(untilNetwork).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    expectTypeOf(untilNetwork).toEqualTypeOf<Schedule.Schedule<FetchError, O.Option<number>>>()
     // @ts-expect-error after excluding HttpError, the wrapped schedule sees NetworkError, not HttpError
     pipe(byStatus, Schedule.untilInput(isHttp))
   })
