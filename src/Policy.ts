@@ -217,19 +217,8 @@ const isCombinator = (name: string): name is Combinator => (COMBINATORS as Reado
 const isShorthandOnly = (name: string): boolean =>
   name !== 'jitter' && (SHORTHAND as ReadonlyArray<string>).includes(name)
 
-/**
- * What a policy looks like, as the messages say it.
- *
- * @example
- * import { Policy } from 'fp-ts-retry'
- *
- * Policy.EXPECTED.startsWith('a policy')
- * // => true
- *
- * @since 0.1.0
- * @category utils
- */
-export const EXPECTED = `a policy (an object with one of the keys ${D.oneOf(COMBINATORS)}, or with shorthand keys among ${D.oneOf(SHORTHAND, 'and')})`
+/** What a policy looks like, as the messages say it. */
+const EXPECTED = `a policy (an object with one of the keys ${D.oneOf(COMBINATORS)}, or with shorthand keys among ${D.oneOf(SHORTHAND, 'and')})`
 
 const JITTER_EXPECTED = '"full", "equal" or { "min": <number>, "max": <number> }'
 
