@@ -160,6 +160,26 @@ describe('Http scenarios against a real server', () => {
     ])
   })
 
+  it('the timeout of text covers a body that stalls', async () => {
+    server = await serve((_, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' })
+      res.write('the start, then nothing')
+    })
+    const clock = TestClock.make()
+    const running = Http.text(server.url, { timeout: 1000, clock })()
+    await clock.whenSleeping()
+    await clock.adjust(1000)
+    expect(await running).toEqual(E.left({ _tag: 'TimeoutError', method: 'GET', url: server.url, timeout: 1000 }))
+  })
+
+  it('the timeout timer is cancelled as soon as the attempt ends', async () => {
+    server = await serve((_, res) => reply(res, 200, 'quick'))
+    const clock = TestClock.make()
+    const response = await Http.request(server.url, { timeout: 1000, clock })()
+    expect(clock.pending()).toBe(0)
+    expect(E.isRight(response) && (await response.right.text())).toBe('quick')
+  })
+
   it('the caller’s signal cancels a hanging attempt: a NetworkError ABORT_ERR that isTransient does not retry', async () => {
     server = await serve(() => undefined) // never answers
     const controller = new AbortController()
