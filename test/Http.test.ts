@@ -298,8 +298,10 @@ describe('Http.isTransient', () => {
       cause: undefined,
     }
     expect(Http.isTransient(network)).toBe(true)
-    expect(Http.isTransient({ ...network, code: O.some('ECONNRESET') })).toBe(true)
-    expect(Http.isTransient({ ...network, code: O.some('ABORT_ERR') })).toBe(false)
+    const reset: Http.NetworkError = { ...network, code: O.some('ECONNRESET') }
+    const aborted: Http.NetworkError = { ...network, code: O.some('ABORT_ERR') }
+    expect(Http.isTransient(reset)).toBe(true)
+    expect(Http.isTransient(aborted)).toBe(false)
     const timeout = { _tag: 'TimeoutError', timeout: 10 } as const
     expect(Http.isTransient(timeout)).toBe(true)
     expect(Http.isTransient({ _tag: 'DecodeError' })).toBe(false)
