@@ -5,10 +5,15 @@
  *
  * Options: `--only=overhead` or `--only=scale`.
  */
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
+import { join } from 'node:path'
 import { measure } from 'mitata'
 import { contenders, workloads } from './overhead'
 import { scaleTable } from './scale'
+
+const versionOf = (name: string): string =>
+  (JSON.parse(readFileSync(join('node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
 
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
 
@@ -18,7 +23,11 @@ const machine = (): ReadonlyArray<string> => {
   return [
     `Node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.release()} ${os.arch()}`,
     `CPU: ${cpus.length} x ${cpu?.model ?? 'unknown'}${cpu?.speed ? ` @ ${cpu.speed} MHz` : ''}`,
-    `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB total`,
+    `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB total, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+    `Contenders: ${['p-retry', 'cockatiel', 'effect', 'retry-ts', 'mitata'].map((name) => `${name} ${versionOf(name)}`).join(', ')}`,
     `Date: ${new Date().toISOString()}`,
   ]
 }
@@ -32,17 +41,29 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
 }
 
 const OURS = 'fp-ts-retry retrying'
+const ROUNDS = 5
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN
+}
 
 const overhead = async (): Promise<void> => {
   const rows: Array<Array<string>> = []
   const verdicts: Array<string> = []
   for (const w of workloads) {
-    const medians = new Map<string, number>()
-    for (const c of contenders) {
-      // sleeping workloads take milliseconds per op: fewer samples suffice for a stable median
-      const stats = await measure(c.build(w), w.delay > 0 ? { min_cpu_time: 200e6, max_samples: 2_000 } : {})
-      medians.set(c.name, stats.p50)
+    // contenders take turns over several rounds; each one's figure is the median of its rounds' medians,
+    // so that one disturbed round (another process, a GC) does not decide the table
+    const rounds = w.delay > 0 ? 1 : ROUNDS
+    const samples = new Map<string, Array<number>>(contenders.map((c) => [c.name, []]))
+    for (let round = 0; round < rounds; round++) {
+      for (const c of contenders) {
+        // sleeping workloads take milliseconds per op: fewer samples suffice for a stable median
+        const stats = await measure(c.build(w), w.delay > 0 ? { min_cpu_time: 200e6, max_samples: 2_000 } : {})
+        samples.get(c.name)?.push(stats.p50)
+      }
     }
+    const medians = new Map([...samples].map(([name, xs]) => [name, median(xs)]))
     const baseline = medians.get(contenders[0]?.name ?? '') ?? NaN
     for (const c of contenders) {
       const m = medians.get(c.name) ?? NaN
