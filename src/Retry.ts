@@ -157,7 +157,7 @@ export interface Aborted<E> {
 }
 
 /**
- * Options of {@link abortable}: those of every entry point plus the signal
+ * Options of {@link retryingAbortable}: those of every entry point plus the signal
  * that stops the retries.
  *
  * @example
