@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { niceTicks, renderLineChart } from '../bench/contention/chart'
 import { average, run, strategies, type Conflict } from '../bench/contention/sim'
 import { Schedule } from '../src/index'
 
@@ -63,7 +64,7 @@ describe('contention simulation: the model', () => {
 
 describe('contention simulation: the orderings of the AWS experiment', () => {
   const seeds = 8
-  for (const clients of [10, 20, 40]) {
+  for (const clients of [10, 20, 40, 100]) {
     const mean = Object.fromEntries(strategies().map((s) => [s.key, average(s.schedule, clients, seeds)]))
     const m = (key: string) => {
       const a = mean[key]
@@ -81,4 +82,55 @@ describe('contention simulation: the orderings of the AWS experiment', () => {
         expect(m(key).completion).toBeLessThan(m('exponential').completion)
     })
   }
+})
+
+describe('contention charts', () => {
+  it('round ticks cover the range in steps of 1, 2 or 5 times a power of ten', () => {
+    expect(niceTicks(0, 17_397)).toEqual([0, 5_000, 10_000, 15_000, 20_000])
+    expect(niceTicks(10, 200)).toEqual([0, 50, 100, 150, 200])
+  })
+
+  it('draws one line and one legend entry per series, inside the plot', () => {
+    const svg = renderLineChart({
+      title: 'calls <vs> clients',
+      xLabel: 'clients',
+      yLabel: 'calls',
+      series: [
+        {
+          name: 'A',
+          color: '#f00',
+          points: [
+            [10, 5],
+            [20, 50],
+            [30, 500],
+          ],
+        },
+        {
+          name: 'B & C',
+          color: '#00f',
+          points: [
+            [10, 1],
+            [20, 2],
+            [30, 3],
+          ],
+          dash: '6 4',
+        },
+      ],
+      logY: true,
+    })
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true)
+    expect(svg.match(/<polyline /g)).toHaveLength(2)
+    expect(svg).toContain('calls &lt;vs&gt; clients')
+    expect(svg).toContain('B &amp; C')
+    const coordinates = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ])
+    expect(coordinates).toHaveLength(6)
+    for (const [x, y] of coordinates) {
+      expect(x).toBeGreaterThanOrEqual(80)
+      expect(y).toBeGreaterThanOrEqual(48)
+      expect(y).toBeLessThanOrEqual(460 - 56)
+    }
+  })
 })

@@ -34,12 +34,13 @@ export const niceTicks = (lo: number, hi: number, target = 6): ReadonlyArray<num
   const power = 10 ** Math.floor(Math.log10(raw))
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => span / s <= target) ?? 10 * power
   const ticks: Array<number> = []
-  for (let t = Math.floor(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)))
+  const last = Math.ceil(hi / step - 1e-9) * step
+  for (let t = Math.floor(lo / step) * step; t <= last + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)))
   return ticks
 }
 
 const format = (v: number): string =>
-  Math.abs(v) >= 10_000 ? `${Number((v / 1000).toPrecision(3))}k` : String(Number(v.toPrecision(4)))
+  Math.abs(v) >= 1_000 ? `${Number((v / 1000).toPrecision(3))}k` : String(Number(v.toPrecision(4)))
 
 /** Renders the chart as a standalone SVG document. */
 export const renderLineChart = (chart: LineChart): string => {
