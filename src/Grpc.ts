@@ -88,7 +88,8 @@ export type StatusName = keyof typeof STATUS_CODES
 
 /**
  * A validated gRPC `retryPolicy`. Durations keep their spelling; status
- * codes are held by name (numbers in the JSON are turned into names).
+ * codes are held by their upper-case name (numbers and lower-case names in
+ * the JSON are turned into names).
  *
  * @example
  * import { Grpc } from 'fp-ts-retry'
@@ -180,8 +181,10 @@ const statusCode: D.Decoder<StatusName> = (value, path) => {
     const name = NAMES[value]
     if (name !== undefined) return E.right(name)
   }
-  if (typeof value === 'string' && (NAMES as ReadonlyArray<string>).includes(value)) return E.right(value as StatusName)
-  const guess = typeof value === 'string' ? D.closest(value, NAMES) : { _tag: 'None' as const }
+  // gRFC A6: a code is written "in the integer form or the case-insensitive string form"
+  const name = typeof value === 'string' ? NAMES.find((n) => n === value.toUpperCase()) : undefined
+  if (name !== undefined) return E.right(name)
+  const guess = typeof value === 'string' ? D.closest(value.toUpperCase(), NAMES) : { _tag: 'None' as const }
   const hint = guess._tag === 'Some' ? ` (did you mean ${JSON.stringify(guess.value)}?)` : ''
   return D.fail(
     path,
@@ -229,8 +232,8 @@ const decodeAt = (input: unknown, root: string): D.Result<RetryPolicy> => D.guar
  * holds one readable message per problem. As gRFC A6 requires: `maxAttempts`
  * an integer >= 2, `initialBackoff` and `maxBackoff` protobuf durations
  * (`"0.1s"`) greater than zero, `backoffMultiplier` greater than zero,
- * `retryableStatusCodes` non-empty, with names (`"UNAVAILABLE"`) or numbers
- * (0 to 16). Unknown keys are refused.
+ * `retryableStatusCodes` non-empty, with names in any case (`"UNAVAILABLE"`,
+ * `"unavailable"`) or numbers (0 to 16). Unknown keys are refused.
  *
  * @example
  * import { Grpc } from 'fp-ts-retry'
@@ -364,7 +367,7 @@ export const toSchedule = (self: RetryPolicy): S.Schedule<unknown, number> => {
 }
 
 /**
- * Whether a status code (a number or a name) is one the policy retries.
+ * Whether a status code (a number or a name, in any case) is one the policy retries.
  *
  * @example
  * import * as E from 'fp-ts/Either'
@@ -385,7 +388,7 @@ export const isRetryable =
   (code) =>
     typeof code === 'number'
       ? self.retryableStatusCodes.some((name) => STATUS_CODES[name] === code)
-      : self.retryableStatusCodes.includes(code as StatusName)
+      : self.retryableStatusCodes.includes(code.toUpperCase() as StatusName)
 
 /**
  * One paragraph about a gRPC retry policy, for logs and people: its meaning

@@ -130,12 +130,26 @@ describe('retryable status codes', () => {
       true,
       true,
     ])
-    expect([isRetryable('INVALID_ARGUMENT'), isRetryable(3), isRetryable(0), isRetryable('unavailable')]).toEqual([
+    expect([isRetryable('INVALID_ARGUMENT'), isRetryable(3), isRetryable(0), isRetryable('invalid_argument')]).toEqual([
       false,
       false,
       false,
       false,
     ])
+    // gRFC A6 writes codes "in the integer form or the case-insensitive string form"
+    expect([isRetryable('unavailable'), isRetryable('Aborted')]).toEqual([true, true])
+  })
+
+  it('reads names in any case, as gRFC A6 requires, and holds them in upper case', () => {
+    const policy = decoded({ ...A6, retryableStatusCodes: ['unavailable', 'Resource_Exhausted', 'ABORTED', 4] })
+    expect(policy.retryableStatusCodes).toEqual(['UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'ABORTED', 'DEADLINE_EXCEEDED'])
+    expect(Grpc.encode(policy).retryableStatusCodes).toEqual([
+      'UNAVAILABLE',
+      'RESOURCE_EXHAUSTED',
+      'ABORTED',
+      'DEADLINE_EXCEEDED',
+    ])
+    expect(Grpc.codec.is(policy)).toBe(true)
   })
 
   it('knows every gRPC status code, 0 to 16', () => {
@@ -228,14 +242,28 @@ describe('invalid policies are refused as the gRPC spec requires', () => {
     ],
     [
       'an unknown status name, with a suggestion',
-      { ...A6, retryableStatusCodes: ['UNAVAILABLE', 'unavailable', 'UNAVAILIBLE', 'TIMEOUT', 17, -1, null] },
+      {
+        ...A6,
+        retryableStatusCodes: [
+          'UNAVAILABLE',
+          'unavailable',
+          'UNAVAILIBLE',
+          'TIMEOUT',
+          17,
+          -1,
+          null,
+          'unavailible',
+          1.5,
+        ],
+      },
       [
-        `at retryPolicy.retryableStatusCodes[1]: expected ${CODE}, got "unavailable" (did you mean "UNAVAILABLE"?)`,
         `at retryPolicy.retryableStatusCodes[2]: expected ${CODE}, got "UNAVAILIBLE" (did you mean "UNAVAILABLE"?)`,
         `at retryPolicy.retryableStatusCodes[3]: expected ${CODE}, got "TIMEOUT"`,
         `at retryPolicy.retryableStatusCodes[4]: expected ${CODE}, got 17`,
         `at retryPolicy.retryableStatusCodes[5]: expected ${CODE}, got -1`,
         `at retryPolicy.retryableStatusCodes[6]: expected ${CODE}, got null`,
+        `at retryPolicy.retryableStatusCodes[7]: expected ${CODE}, got "unavailible" (did you mean "UNAVAILABLE"?)`,
+        `at retryPolicy.retryableStatusCodes[8]: expected ${CODE}, got 1.5`,
       ],
     ],
     [

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
@@ -5,7 +7,7 @@ import type * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { PathReporter } from 'io-ts/PathReporter'
 import { describe, expect, it } from 'vitest'
-import { Policy, Random, Retry, Schedule, TestClock } from '../src/index'
+import { Grpc, Policy, Random, Retry, Schedule, TestClock } from '../src/index'
 
 type Any = Schedule.Schedule<unknown, unknown>
 
@@ -680,6 +682,17 @@ describe('describe', () => {
     )
   })
 
+  it('reads a steps option that is not a finite number as the default, and keeps steps within 1..1000', () => {
+    const tenDelays =
+      'A fixed delay of 1s. With random seed 1, its first 10 delays are 1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s and 1s, and it is still retrying after 10 failures.'
+    for (const steps of [NaN, Infinity, -Infinity, undefined])
+      expect(Policy.describe(decoded({ spaced: '1s' }), { steps })).toBe(tenDelays)
+    expect(Policy.describe(decoded({ spaced: '1s' }), { steps: 0 })).toBe(
+      'A fixed delay of 1s. With random seed 1, its first delay is 1s, and it is still retrying after 1 failure.',
+    )
+    expect(Policy.describe(decoded({ spaced: '1s' }), { steps: 5000 })).toMatch(/still retrying after 1000 failures\.$/)
+  })
+
   it('says what can be said of an opaque schedule: its first delays and whether it ended', () => {
     expect(Policy.describe(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(2))))).toBe(
       'An opaque schedule: only its behaviour can be shown. With random seed 1, its delays are 100ms and 200ms, and it gives up after 2 retries.',
@@ -716,5 +729,115 @@ describe('describe', () => {
       }),
       { numRuns: 200 },
     )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// docs/policies.md says what the code does
+// -------------------------------------------------------------------------------------
+
+describe('docs/policies.md', () => {
+  const page = readFileSync(join(__dirname, '..', 'docs', 'policies.md'), 'utf8')
+  const jsonBlocks = [...page.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1] ?? '') as unknown)
+  const isGrpc = (json: unknown): boolean => typeof json === 'object' && json !== null && 'maxAttempts' in json
+  const policyBlocks = jsonBlocks.filter((json) => !isGrpc(json))
+  const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim()
+  /** The rows of the markdown table that follows `heading` (the first table after it). */
+  const tableAfter = (heading: string): ReadonlyArray<ReadonlyArray<string>> => {
+    const start = page.indexOf(heading)
+    const lines = page.slice(start).split('\n')
+    const first = lines.findIndex((line) => line.startsWith('|'))
+    const rows = lines.slice(first).filter((_, i, all) => all.slice(0, i + 1).every((l) => l.startsWith('|')))
+    return rows.slice(2).map((row) =>
+      row
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    )
+  }
+  /** The code spans of a table cell. */
+  const spans = (cell: string): ReadonlyArray<string> => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '')
+  /** A message pattern where `...` stands for any text. */
+  const pattern = (text: string): RegExp =>
+    new RegExp(
+      `^${text
+        .split('...')
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    )
+
+  it('every JSON example decodes as written, and encodes back to the same JSON', () => {
+    expect(policyBlocks.length).toBeGreaterThanOrEqual(5)
+    for (const json of policyBlocks) {
+      expect(E.map(Policy.encode)(Policy.decode(json))).toEqual(E.right(json))
+    }
+    const grpc = jsonBlocks.filter(isGrpc)
+    expect(grpc).toHaveLength(1)
+    for (const json of grpc) expect(E.map(Grpc.encode)(Grpc.decode(json))).toEqual(E.right(json))
+  })
+
+  it('the shorthand example is exactly its longhand, for any seed', () => {
+    const [short, long] = policyBlocks
+    expect(short).toEqual({
+      retries: 5,
+      backoff: 'exponential',
+      base: '100ms',
+      max: '10s',
+      jitter: 'full',
+      deadline: '30s',
+    })
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        expect(delaysOf(short, Random.seeded(seed))).toEqual(delaysOf(long, Random.seeded(seed)))
+      }),
+    )
+  })
+
+  it('"More examples" yield the delays the page states', () => {
+    const [, , first, second, third] = policyBlocks
+    expect(delaysOf(first)).toEqual([100, 200, 400, 800, 1600])
+    expect(delaysOf(second)).toEqual([...Array(3).fill(100), ...Array(10).fill(5000)])
+    expect(delaysOf(third)).toEqual([0, 0, 0, 1000, 1000])
+  })
+
+  it('every row of the error-message table is the message decoding that input gives', () => {
+    const rows = tableAfter('## Error messages')
+    expect(rows.length).toBeGreaterThanOrEqual(15)
+    for (const [inputCell = '', messageCell = ''] of rows) {
+      const [input, ...more] = spans(inputCell).map((text) => JSON.parse(text.replace('...', '{ "recurs": 1 }')))
+      const [message] = spans(messageCell)
+      const messages = messagesOf(input)
+      expect(messages, inputCell).toHaveLength(1)
+      expect(messages[0], inputCell).toMatch(pattern(message ?? ''))
+      for (const other of more) expect(messagesOf(other), inputCell).toHaveLength(1)
+    }
+  })
+
+  it('every row of the gRPC table is the message decoding that input gives', () => {
+    const A6 = jsonBlocks.find(isGrpc)
+    const rows = tableAfter('Refused, with these messages:')
+    expect(rows.length).toBeGreaterThanOrEqual(7)
+    for (const [inputCell = '', messageCell = ''] of rows) {
+      const inputs = spans(inputCell).map((text) =>
+        text.startsWith('"') && text.includes(':') ? JSON.parse(`{${text}}`) : text,
+      )
+      const [first] = inputs
+      const change = typeof first === 'object' ? first : {}
+      const result = Grpc.decode({ ...(A6 as object), ...change })
+      const messages = E.isLeft(result) ? result.left.messages : []
+      expect(messages, inputCell).toHaveLength(1)
+      const [message] = spans(messageCell)
+      if (message !== undefined) expect(messages[0], inputCell).toBe(message)
+    }
+  })
+
+  it('the describe paragraphs are what describe says', () => {
+    const [short] = policyBlocks
+    // the page wraps the paragraphs over several `// ` comment lines
+    const comments = page.replace(/\n\/\/ /g, ' ')
+    expect(comments).toContain(` ${Policy.describe(decoded(short))}\n`)
+    expect(comments).toContain(` ${Policy.describe(Schedule.exponential(100))}\n`)
+    const A6 = Grpc.decode(jsonBlocks.find(isGrpc))
+    expect(E.isRight(A6) && oneLine(page)).toContain(`\`${E.isRight(A6) ? Grpc.describe(A6.right) : ''}\``)
   })
 })

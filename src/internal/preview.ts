@@ -35,7 +35,8 @@ export const retries = (n: number): string => `${n} ${n === 1 ? 'retry' : 'retri
  * @internal
  */
 export const preview = <In>(schedule: Schedule<In, unknown>, options?: PreviewOptions<In>): string => {
-  const steps = Math.max(1, Math.min(1000, Math.floor(options?.steps ?? 10)))
+  const wanted = options?.steps
+  const steps = Number.isFinite(wanted) ? Math.max(1, Math.min(1000, Math.floor(wanted as number))) : 10
   const seed = Number.isSafeInteger(options?.seed) ? (options?.seed as number) : 1
   let decisions: ReturnType<typeof trace<In, unknown>>
   try {
@@ -47,9 +48,15 @@ export const preview = <In>(schedule: Schedule<In, unknown>, options?: PreviewOp
   const delays = decisions.filter((d) => d._tag === 'Continue').map((d) => format(d.delay))
   const ended = decisions.at(-1)?._tag === 'Done'
   if (delays.length === 0) return 'It never retries: the first failure is final.'
-  const which = ended ? (delays.length === 1 ? 'only delay is' : 'delays are') : `first ${delays.length} delays are`
+  const which = ended
+    ? delays.length === 1
+      ? 'only delay is'
+      : 'delays are'
+    : delays.length === 1
+      ? 'first delay is'
+      : `first ${delays.length} delays are`
   const shown = `With random seed ${seed}, its ${which} ${list(delays)}`
   return ended
     ? `${shown}, and it gives up after ${retries(delays.length)}.`
-    : `${shown}, and it is still retrying after ${steps} failures.`
+    : `${shown}, and it is still retrying after ${steps} ${steps === 1 ? 'failure' : 'failures'}.`
 }
