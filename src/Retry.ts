@@ -65,11 +65,16 @@ export interface RetryEvent<E> {
 }
 
 /**
- * Options of every retrying function.
+ * Options of every retrying function, without a signal.
  *
  * `onRetry` sees the error as the schedule's input type. For the action's own
  * error type, give the schedule a typed input (e.g. through
  * `Schedule.whileInput`) or use the data-first {@link retry}.
+ *
+ * To stop the retries with an `AbortSignal`, pass {@link SignalOptions}
+ * instead: the result's error type then widens with {@link Aborted}. These
+ * options declare `signal?: undefined`, so an options value that may hold a
+ * signal is never typed as these.
  *
  * @example
  * import { Retry, TestClock, Random } from 'fp-ts-retry'
@@ -94,6 +99,30 @@ export interface RetryOptions<E> {
   readonly budget?: Budget | undefined
   /** Called once when the call gives up with its last error, saying why: the schedule was done or the budget refused. */
   readonly onGiveUp?: ((event: GiveUpEvent<E>) => void) | undefined
+  /** No signal here: options with a signal are {@link SignalOptions}, and widen the error type with {@link Aborted}. */
+  readonly signal?: undefined
+}
+
+/**
+ * Options of every retrying function, with an `AbortSignal` that stops the
+ * retries: when it fires, a pending backoff sleep ends at once (its timer
+ * cleared), no further attempt starts, and the call fails with
+ * {@link Aborted}. Given these options, every entry point widens its error
+ * type with `Aborted<E>`; so does an options value whose `signal` is optional
+ * or may be `undefined` (conservative: such a call may still abort).
+ *
+ * @example
+ * import { Retry, TestClock } from 'fp-ts-retry'
+ *
+ * const controller = new AbortController()
+ * const options: Retry.SignalOptions<Error> = { signal: controller.signal, clock: TestClock.make() }
+ *
+ * @since 0.1.0
+ * @category model
+ */
+export interface SignalOptions<E> extends Omit<RetryOptions<E>, 'signal'> {
+  /** When it fires, a pending sleep ends at once, no further attempt starts and the call fails with {@link Aborted}. */
+  readonly signal?: AbortSignal | undefined
 }
 
 /**
@@ -136,8 +165,9 @@ export interface GiveUpEvent<E> {
 }
 
 /**
- * The failure of an abortable call whose signal fired: no further attempt
- * was started. Carries the signal's reason and the last attempt's error.
+ * The failure of a call whose signal fired (any entry point given
+ * {@link SignalOptions}): no further attempt was started. Carries the
+ * signal's reason and the last attempt's error.
  *
  * @example
  * import * as O from 'fp-ts/Option'
@@ -168,14 +198,15 @@ export interface Aborted<E> {
  * @since 0.1.0
  * @category model
  */
-export interface AbortableOptions<E> extends RetryOptions<E> {
+export interface AbortableOptions<E> extends SignalOptions<E> {
   /** When it fires, a pending sleep ends at once, no further attempt starts and the call fails with {@link Aborted}. */
   readonly signal: AbortSignal
 }
 
 /**
- * How a driven run ended: a success, or the schedule (or budget) gave up with
- * the last error and the schedule's last output; with a signal, also an abort.
+ * How a driven run ended, for callers that need the schedule's last output: a
+ * success, or the schedule (or budget) gave up with the last error and that
+ * output. (An abort is handed to `drive`'s `abort` instead.)
  *
  * @internal
  */
@@ -197,38 +228,28 @@ const aborted = <E>(signal: AbortSignal, lastError: O.Option<E>): Aborted<E> => 
 /**
  * The loop behind every entry point: one `async` function, so the stack and
  * memory stay constant however many attempts run, and a zero delay retries
- * without touching a timer. Without a signal it never returns `Aborted`;
- * without a budget or `onGiveUp` it allocates nothing more than before.
+ * without touching a timer. `giveUp` builds the result when the schedule or
+ * the budget ends the call, `abort` when `options.signal` fires (never called
+ * without a signal). Without a signal, a budget or `onGiveUp` it allocates
+ * nothing beyond the attempts' own results on the success path.
  */
-function drive<E, A, Out, G>(
-  schedule: Schedule<E, Out>,
-  options: RetryOptions<E> | undefined,
-  action: (status: RetryStatus<E>) => TaskEither<E, A>,
-  giveUp: (error: E, out: Out) => G,
-): Promise<E.Right<A> | G>
-function drive<E, A, Out, G>(
-  schedule: Schedule<E, Out>,
-  options: RetryOptions<E> | undefined,
-  action: (status: RetryStatus<E>) => TaskEither<E, A>,
-  giveUp: (error: E, out: Out) => G,
-  signal: AbortSignal,
-): Promise<E.Right<A> | G | Aborted<E>>
 async function drive<E, A, Out, G>(
   schedule: Schedule<E, Out>,
-  options: RetryOptions<E> | undefined,
+  options: SignalOptions<E> | undefined,
   action: (status: RetryStatus<E>) => TaskEither<E, A>,
   giveUp: (error: E, out: Out) => G,
-  signal?: AbortSignal,
-): Promise<E.Right<A> | G | Aborted<E>> {
+  abort: (aborted: Aborted<E>) => G,
+): Promise<E.Right<A> | G> {
   const clock = options?.clock ?? Clock.live
   const onRetry = options?.onRetry
   const budget = options?.budget
+  const signal = options?.signal
   // made at the first failure, so that a success allocates nothing
   let context: { elapsed: number; random: () => number } | undefined
   const start = clock.now()
   let state = schedule.initial
   let status: RetryStatus<E> = FIRST
-  if (signal !== undefined && signal.aborted) return aborted(signal, NONE)
+  if (signal !== undefined && signal.aborted) return abort(aborted(signal, NONE))
   for (;;) {
     const result = await action(status)()
     if (E.isRight(result)) {
@@ -237,7 +258,7 @@ async function drive<E, A, Out, G>(
     }
     const error = result.left
     if (budget !== undefined) budget.recordFailure(error)
-    if (signal !== undefined && signal.aborted) return aborted(signal, O.some(error))
+    if (signal !== undefined && signal.aborted) return abort(aborted(signal, O.some(error)))
     context ??= { elapsed: 0, random: options?.random ?? Math.random }
     context.elapsed = clock.now() - start
     const decision = schedule.step(state, error, context as StepContext)
@@ -253,7 +274,7 @@ async function drive<E, A, Out, G>(
     const delay = sanitize(decision.delay)
     onRetry?.({ attempt: status.attempt, error, delay, elapsed: context.elapsed })
     if (delay > 0) await clock.sleep(delay, signal)
-    if (signal !== undefined && signal.aborted) return aborted(signal, O.some(error))
+    if (signal !== undefined && signal.aborted) return abort(aborted(signal, O.some(error)))
     state = decision.state
     status = {
       attempt: status.attempt + 1,
@@ -267,8 +288,23 @@ async function drive<E, A, Out, G>(
 /** Gives up with the last error as the `Left`: `drive` then returns the final `Either` itself, with no wrapper. */
 const giveUpWithLeft = <E>(error: E): E.Either<E, never> => E.left(error)
 
+/** Fails with the `Aborted` failure as the `Left`. */
+const leftAborted = <E>(failure: Aborted<E>): E.Either<Aborted<E>, never> => E.left(failure)
+
 /** Gives up with the last error and the schedule's last output, for callers that need both. */
 const gaveUp = <E, Out>(error: E, out: Out): Outcome<E, never, Out> => ({ _tag: 'GaveUp', error, out })
+
+/** Keeps the `Aborted` failure as it is, for callers that tell it apart from a give-up by its `_tag`. */
+const keepAborted = <E>(failure: Aborted<E>): Aborted<E> => failure
+
+/** `retrying` for any options: the overloads of the entry points choose the type, this does the work. */
+const retryingAny =
+  <In, Out>(schedule: Schedule<In, Out>, options: SignalOptions<In> | undefined) =>
+  <E extends In, A>(self: TaskEither<E, A>): TaskEither<E | Aborted<E>, A> => {
+    const action = () => self
+    return () =>
+      drive<E, A, Out, E.Either<E | Aborted<E>, never>>(schedule, options, action, giveUpWithLeft, leftAborted)
+  }
 
 // -------------------------------------------------------------------------------------
 // combinators
@@ -284,6 +320,10 @@ const gaveUp = <E, Out>(error: E, out: Out): Outcome<E, never, Out> => ({ _tag: 
  * The action's error type is kept; a schedule typed for another error type
  * does not compile. A `TaskEither` that rejects instead of returning `Left`
  * is a defect: it is not retried, the rejection propagates.
+ *
+ * With a `signal` in the options ({@link SignalOptions}), an abort ends the
+ * retries and the error type widens with {@link Aborted}: see the second
+ * signature.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -302,16 +342,45 @@ const gaveUp = <E, Out>(error: E, out: Out): Outcome<E, never, Out> => ({ _tag: 
  * @since 0.1.0
  * @category combinators
  */
-export const retrying =
-  <In, Out>(schedule: Schedule<In, Out>, options?: RetryOptions<In>) =>
-  <E extends In, A>(self: TaskEither<E, A>): TaskEither<E, A> => {
-    const action = () => self
-    return () => drive(schedule, options, action, giveUpWithLeft)
-  }
+export function retrying<In, Out>(
+  schedule: Schedule<In, Out>,
+  options?: RetryOptions<In>,
+): <E extends In, A>(self: TaskEither<E, A>) => TaskEither<E, A>
+/**
+ * {@link retrying} with an `AbortSignal`: when it fires, a pending backoff
+ * sleep ends at once (its timer cleared), no further attempt starts, and the
+ * call fails with {@link Aborted}, carrying the signal's reason and the last
+ * error. The error type widens with `Aborted<E>`. An attempt already running
+ * is not interrupted: to cancel it too, use {@link retryingAbortable}, whose
+ * action receives the signal.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const controller = new AbortController()
+ * const call: TE.TaskEither<string, never> = TE.left('503')
+ * const running = pipe(call, Retry.retrying(Schedule.spaced(5_000), { signal: controller.signal }))()
+ * controller.abort('shutting down')
+ * await running
+ * // => { _tag: 'Left', left: { _tag: 'Aborted', reason: 'shutting down', lastError: { _tag: 'Some', value: '503' } } }
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export function retrying<In, Out>(
+  schedule: Schedule<In, Out>,
+  options: SignalOptions<In>,
+): <E extends In, A>(self: TaskEither<E, A>) => TaskEither<E | Aborted<E>, A>
+export function retrying<In, Out>(schedule: Schedule<In, Out>, options?: SignalOptions<In>) {
+  return retryingAny(schedule, options)
+}
 
 /**
  * Data-first {@link retrying}: the same, with `onRetry` typed by the action's
- * own error type.
+ * own error type. With a `signal` in the options, the error type widens with
+ * {@link Aborted}.
  *
  * @example
  * import * as TE from 'fp-ts/TaskEither'
@@ -323,16 +392,29 @@ export const retrying =
  * @since 0.1.0
  * @category combinators
  */
-export const retry = <E, A, Out>(
+export function retry<E, A, Out>(
   self: TaskEither<E, A>,
   schedule: Schedule<E, Out>,
   options?: RetryOptions<E>,
-): TaskEither<E, A> => retrying(schedule, options)(self)
+): TaskEither<E, A>
+export function retry<E, A, Out>(
+  self: TaskEither<E, A>,
+  schedule: Schedule<E, Out>,
+  options: SignalOptions<E>,
+): TaskEither<E | Aborted<E>, A>
+export function retry<E, A, Out>(
+  self: TaskEither<E, A>,
+  schedule: Schedule<E, Out>,
+  options?: SignalOptions<E>,
+): TaskEither<E | Aborted<E>, A> {
+  return retryingAny(schedule, options)(self)
+}
 
 /**
  * Retries an action that sees its {@link RetryStatus}: the attempt number,
  * the time elapsed, the last error and the last delay. Each attempt can adapt:
  * repair a prompt with the last decode error, switch endpoint, shrink a batch.
+ * With a `signal` in the options, the error type widens with {@link Aborted}.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -354,16 +436,27 @@ export const retry = <E, A, Out>(
  * @since 0.1.0
  * @category combinators
  */
-export const retryingWith =
-  <In, Out>(schedule: Schedule<In, Out>, options?: RetryOptions<In>) =>
-  <E extends In, A>(action: (status: RetryStatus<E>) => TaskEither<E, A>): TaskEither<E, A> =>
-  () =>
-    drive(schedule, options, action, giveUpWithLeft)
+export function retryingWith<In, Out>(
+  schedule: Schedule<In, Out>,
+  options?: RetryOptions<In>,
+): <E extends In, A>(action: (status: RetryStatus<E>) => TaskEither<E, A>) => TaskEither<E, A>
+export function retryingWith<In, Out>(
+  schedule: Schedule<In, Out>,
+  options: SignalOptions<In>,
+): <E extends In, A>(action: (status: RetryStatus<E>) => TaskEither<E, A>) => TaskEither<E | Aborted<E>, A>
+export function retryingWith<In, Out>(schedule: Schedule<In, Out>, options?: SignalOptions<In>) {
+  return <E extends In, A>(action: (status: RetryStatus<E>) => TaskEither<E, A>): TaskEither<E | Aborted<E>, A> =>
+    () =>
+      drive<E, A, Out, E.Either<E | Aborted<E>, never>>(schedule, options, action, giveUpWithLeft, leftAborted)
+}
 
 /**
  * The function form of {@link retrying} (a decorator in other languages):
  * wrap a function returning a `TaskEither` once, call it everywhere. Same
  * parameters, same types.
+ *
+ * A `signal` in the options stops every call of the wrapped function (a
+ * shutdown signal, say), and the error type widens with {@link Aborted}.
  *
  * @example
  * import * as TE from 'fp-ts/TaskEither'
@@ -377,21 +470,36 @@ export const retryingWith =
  * @since 0.1.0
  * @category combinators
  */
-export const retryable =
-  <In, Out>(schedule: Schedule<In, Out>, options?: RetryOptions<In>) =>
-  <Args extends ReadonlyArray<unknown>, E extends In, A>(
+export function retryable<In, Out>(
+  schedule: Schedule<In, Out>,
+  options?: RetryOptions<In>,
+): <Args extends ReadonlyArray<unknown>, E extends In, A>(
+  f: (...args: Args) => TaskEither<E, A>,
+) => (...args: Args) => TaskEither<E, A>
+export function retryable<In, Out>(
+  schedule: Schedule<In, Out>,
+  options: SignalOptions<In>,
+): <Args extends ReadonlyArray<unknown>, E extends In, A>(
+  f: (...args: Args) => TaskEither<E, A>,
+) => (...args: Args) => TaskEither<E | Aborted<E>, A>
+export function retryable<In, Out>(schedule: Schedule<In, Out>, options?: SignalOptions<In>) {
+  return <Args extends ReadonlyArray<unknown>, E extends In, A>(
     f: (...args: Args) => TaskEither<E, A>,
-  ): ((...args: Args) => TaskEither<E, A>) => {
-    const retry = retrying(schedule, options)
+  ): ((...args: Args) => TaskEither<E | Aborted<E>, A>) => {
+    const retry = retryingAny(schedule, options)
     // `f` is called afresh for each attempt, and only once the result is run: a decorator, even for
     // functions that do work before returning their `TaskEither`.
-    return (...args) => retry(() => f(...args)())
+    return (...args) => retry<E, A>(() => f(...args)())
   }
+}
 
 /**
  * Like {@link retrying}, but when the schedule gives up, hands the last error
  * and the schedule's last output to `orElse`, whose result becomes the result:
  * a fallback service, a cached value, or a richer error.
+ *
+ * With a `signal` in the options, an abort is not a give-up: `orElse` is not
+ * called, the call fails with {@link Aborted} and the error type widens with it.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -409,17 +517,37 @@ export const retryable =
  * @since 0.1.0
  * @category combinators
  */
-export const retryingOrElse =
-  <In, Out, E extends In, E2, B>(
-    schedule: Schedule<In, Out>,
-    orElse: (error: E, out: Out) => TaskEither<E2, B>,
-    options?: RetryOptions<In>,
-  ) =>
-  <A>(self: TaskEither<E, A>): TaskEither<E2, A | B> =>
-  async () => {
-    const outcome = await drive(schedule, options, () => self, gaveUp<E, Out>)
-    return outcome._tag === 'Right' ? outcome : orElse(outcome.error, outcome.out)()
-  }
+export function retryingOrElse<In, Out, E extends In, E2, B>(
+  schedule: Schedule<In, Out>,
+  orElse: (error: E, out: Out) => TaskEither<E2, B>,
+  options?: RetryOptions<In>,
+): <A>(self: TaskEither<E, A>) => TaskEither<E2, A | B>
+export function retryingOrElse<In, Out, E extends In, E2, B>(
+  schedule: Schedule<In, Out>,
+  orElse: (error: E, out: Out) => TaskEither<E2, B>,
+  options: SignalOptions<In>,
+): <A>(self: TaskEither<E, A>) => TaskEither<E2 | Aborted<E>, A | B>
+export function retryingOrElse<In, Out, E extends In, E2, B>(
+  schedule: Schedule<In, Out>,
+  orElse: (error: E, out: Out) => TaskEither<E2, B>,
+  options?: SignalOptions<In>,
+) {
+  return <A>(self: TaskEither<E, A>): TaskEither<E2 | Aborted<E>, A | B> =>
+    async () => {
+      const outcome = await drive<E, A, Out, Outcome<E, never, Out> | Aborted<E>>(
+        schedule,
+        options,
+        () => self,
+        gaveUp<E, Out>,
+        keepAborted<E>,
+      )
+      return outcome._tag === 'Right'
+        ? outcome
+        : outcome._tag === 'Aborted'
+          ? E.left(outcome)
+          : orElse(outcome.error, outcome.out)()
+    }
+}
 
 /**
  * Retries an abortable action until it succeeds, the schedule is done, or
@@ -430,9 +558,8 @@ export const retryingOrElse =
  * `fetch`, or bound each attempt with `Timeout.timeout`); it also receives its
  * {@link RetryStatus}, as with {@link retryingWith}.
  *
- * A separate entry point rather than a `signal` option of {@link retrying}:
- * the error type widens with `Aborted<E>` exactly when a signal is given, and
- * `retrying` keeps returning `TaskEither<E, A>`.
+ * Every entry point accepts a `signal` ({@link SignalOptions}); this one also
+ * hands it to the action, so it requires one.
  *
  * @example
  * import * as TE from 'fp-ts/TaskEither'
@@ -454,15 +581,20 @@ export const retryingAbortable =
   <In, Out>(schedule: Schedule<In, Out>, options: AbortableOptions<In>) =>
   <E extends In, A>(
     action: (signal: AbortSignal, status: RetryStatus<E>) => TaskEither<E, A>,
-  ): TaskEither<E | Aborted<E>, A> =>
-  async () => {
+  ): TaskEither<E | Aborted<E>, A> => {
     const signal = options.signal
-    const outcome = await drive(schedule, options, (status) => action(signal, status), gaveUp<E, Out>, signal)
-    return outcome._tag === 'Right' ? outcome : E.left(outcome._tag === 'GaveUp' ? outcome.error : outcome)
+    return () =>
+      drive<E, A, Out, E.Either<E | Aborted<E>, never>>(
+        schedule,
+        options,
+        (status) => action(signal, status),
+        giveUpWithLeft,
+        leftAborted,
+      )
   }
 
 /**
- * True for the {@link Aborted} failure of {@link retryingAbortable}.
+ * True for the {@link Aborted} failure of a call given a signal.
  *
  * @example
  * import * as O from 'fp-ts/Option'

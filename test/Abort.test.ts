@@ -147,6 +147,135 @@ describe('Retry.retryingAbortable', () => {
   })
 })
 
+/**
+ * Every entry point, given a signal: each builds one call from a schedule, the options and a counting
+ * action that fails with `'503 #n'` at attempt n.
+ */
+type Entry = (
+  schedule: Schedule.Schedule<unknown, number>,
+  options: Retry.SignalOptions<string>,
+  attempt: () => TE.TaskEither<string, string>,
+) => TE.TaskEither<string | Retry.Aborted<string>, string>
+
+const entries: ReadonlyArray<readonly [string, Entry]> = [
+  ['retrying', (schedule, options, attempt) => pipe(() => attempt()(), Retry.retrying(schedule, options))],
+  ['retry', (schedule, options, attempt) => Retry.retry(() => attempt()(), schedule, options)],
+  ['retryingWith', (schedule, options, attempt) => Retry.retryingWith(schedule, options)(() => attempt())],
+  ['retryable', (schedule, options, attempt) => Retry.retryable(schedule, options)((_id: number) => attempt())(7)],
+  [
+    'retryingOrElse',
+    (schedule, options, attempt) =>
+      pipe(
+        () => attempt()(),
+        Retry.retryingOrElse(schedule, (e: string) => TE.left(`fallback after ${e}`), options),
+      ),
+  ],
+  [
+    'retryingAbortable',
+    (schedule, options, attempt) =>
+      Retry.retryingAbortable(schedule, { ...options, signal: options.signal ?? new AbortController().signal })(() =>
+        attempt(),
+      ),
+  ],
+]
+
+const counting = () => {
+  let attempts = 0
+  const attempt = (): TE.TaskEither<string, string> => {
+    attempts += 1
+    return TE.left(`503 #${attempts}`)
+  }
+  return { attempt, attempts: () => attempts }
+}
+
+describe.each(entries)('%s with a signal', (_, entry) => {
+  it('an abort during a 5 s backoff settles at once: typed Aborted with reason and last error, no further attempt', async () => {
+    const clock = TestClock.make()
+    const controller = new AbortController()
+    const { attempt, attempts } = counting()
+    const retries: Array<number> = []
+    const gaveUp: Array<unknown> = []
+    const running = entry(
+      Schedule.spaced(5_000),
+      { clock, signal: controller.signal, onRetry: (e) => retries.push(e.attempt), onGiveUp: (e) => gaveUp.push(e) },
+      attempt,
+    )()
+    await clock.adjust(12_000) // attempts at 0, 5 s and 10 s; asleep until 15 s
+    expect(attempts()).toBe(3)
+    expect(clock.pending()).toBe(1)
+    controller.abort('shutting down')
+    expect(await settledWithinOneTick(running)).toBe(true)
+    expect(clock.pending()).toBe(0) // the backoff sleep was removed from the clock
+    expect(clock.now()).toBe(12_000)
+    expect(await running).toEqual({
+      _tag: 'Left',
+      left: { _tag: 'Aborted', reason: 'shutting down', lastError: O.some('503 #3') },
+    })
+    await clock.adjust(60_000)
+    expect(attempts()).toBe(3)
+    expect(retries).toEqual([1, 2, 3])
+    expect(gaveUp).toEqual([]) // an abort is not a give-up
+  })
+
+  it('with the live clock: the abort clears the backoff timer and settles within one tick', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const controller = new AbortController()
+    const { attempt, attempts } = counting()
+    let sleeping!: () => void
+    const asleep = new Promise<void>((resolve) => (sleeping = resolve))
+    const running = entry(
+      Schedule.spaced(5_000),
+      { clock: Clock.live, signal: controller.signal, onRetry: () => queueMicrotask(sleeping) },
+      attempt,
+    )()
+    await asleep
+    expect(timers()).toBe(before + 1)
+    controller.abort('bye')
+    expect(await settledWithinOneTick(running)).toBe(true)
+    expect(timers()).toBe(before)
+    expect(attempts()).toBe(1)
+    expect(await running).toEqual({
+      _tag: 'Left',
+      left: { _tag: 'Aborted', reason: 'bye', lastError: O.some('503 #1') },
+    })
+  })
+
+  it('an already-aborted signal makes no attempt', async () => {
+    const { attempt, attempts } = counting()
+    const reason = new Error('gone')
+    const result = await entry(Schedule.recurs(3), { signal: AbortSignal.abort(reason) }, attempt)()
+    expect(result).toEqual({ _tag: 'Left', left: { _tag: 'Aborted', reason, lastError: O.none } })
+    expect(attempts()).toBe(0)
+  })
+
+  it('the default reason is the signal’s AbortError', async () => {
+    const controller = new AbortController()
+    const { attempt } = counting()
+    const running = entry(Schedule.spaced(1_000), { clock: TestClock.make(), signal: controller.signal }, attempt)()
+    controller.abort()
+    const result = await running
+    expect(result._tag === 'Left' && Retry.isAborted(result.left) && result.left.reason).toBe(controller.signal.reason)
+    expect((controller.signal.reason as DOMException).name).toBe('AbortError')
+  })
+
+  it('a signal that never fires changes nothing: the last error, or the fallback', async () => {
+    const { attempt, attempts } = counting()
+    const result = await entry(Schedule.recurs(2), { signal: new AbortController().signal }, attempt)()
+    expect(attempts()).toBe(3)
+    expect(result).toEqual({ _tag: 'Left', left: _ === 'retryingOrElse' ? 'fallback after 503 #3' : '503 #3' })
+  })
+
+  it('a signal: undefined behaves as no signal', async () => {
+    const { attempt, attempts } = counting()
+    const clock = TestClock.make()
+    const running = entry(Schedule.spaced(10), { clock, signal: undefined }, attempt)()
+    await clock.adjust(25)
+    expect(attempts()).toBe(3)
+    void running
+  })
+})
+
 describe('Retry without a signal', () => {
   it('keeps its old behaviour', async () => {
     let n = 0
