@@ -80,6 +80,18 @@ describe('Duration.parse', () => {
     )
   })
 
+  it('reads decimal seconds and minutes exactly, for any whole part and up to 3 decimals', () => {
+    // "1.005s" must be 1005 ms, not 1004.9999999999999 as 1.005 * 1000 is in floating point
+    expect(millisOf('1.005s')).toBe(1005)
+    fc.assert(
+      fc.property(fc.nat({ max: 100_000 }), fc.nat({ max: 999 }), (whole, thousandths) => {
+        const fraction = String(thousandths).padStart(3, '0')
+        expect(millisOf(`${whole}.${fraction}s`)).toBe(whole * 1000 + thousandths)
+        expect(millisOf(`${whole}.${fraction}m`)).toBe(whole * 60_000 + thousandths * 60)
+      }),
+    )
+  })
+
   it('never throws and never yields a negative, NaN or infinite duration', () => {
     fc.assert(
       fc.property(fc.oneof(fc.anything(), fc.string(), fc.stringMatching(/^[\d.]{0,6}(ms|s|m|h){0,2}$/)), (input) => {
