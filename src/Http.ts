@@ -208,10 +208,12 @@ const parseHttpDate = (value: string, now: number): O.Option<number> => {
   if (match) return utc(n(match[6]), match[1] ?? '', n(match[2]), n(match[3]), n(match[4]), n(match[5]))
   match = RFC850_DATE.exec(value)
   if (match) {
-    // a two-digit year more than 50 years in the future is the most recent past year with those digits
+    // RFC 9110: a two-digit year is never read as more than 50 years in the future (then it is the
+    // most recent past year with those digits); otherwise the nearest such year, across a century too
     const thisYear = new Date(Number.isFinite(now) ? now : 0).getUTCFullYear()
     let year = Math.floor(thisYear / 100) * 100 + n(match[3])
     if (year > thisYear + 50) year -= 100
+    else if (year <= thisYear - 50) year += 100
     return utc(year, match[2] ?? '', n(match[1]), n(match[4]), n(match[5]), n(match[6]))
   }
   return O.none

@@ -3,6 +3,7 @@
  * retried, what is permanent is not, the server's Retry-After is honoured in
  * the clock's time, and failed bodies do not leak connections.
  */
+import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
@@ -234,6 +235,24 @@ describe('Http scenarios against a real server', () => {
     expect(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.body).toBe('x'.repeat(100))
   })
 
+  it('cancels the rest of an error body past maxErrorBody: an endless error stream is closed, not left pinned', async () => {
+    let closedUnfinished: (unfinished: boolean) => void = () => undefined
+    const closed = new Promise<boolean>((resolve) => (closedUnfinished = resolve))
+    server = await serve((_, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' })
+      const pump = () => {
+        while (!res.destroyed && res.write('x'.repeat(16_384)));
+      }
+      res.on('drain', pump)
+      res.on('close', () => closedUnfinished(!res.writableFinished))
+      pump()
+    })
+    const result = await Http.text(server.url, { maxErrorBody: 100 })()
+    expect(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.body).toBe('x'.repeat(100))
+    // the server only sees its response closed if the client cancelled the body (left unread, it waits forever)
+    expect(await closed).toBe(true)
+  })
+
   it('request returns the 2xx Response with its body unread; json parses; sends method and body', async () => {
     const bodies: Array<string> = []
     server = await serve((req, res) => {
@@ -327,6 +346,33 @@ describe('Http.respectRetryAfter', () => {
       Schedule.simulate(s, [hinted(O.some(2000)), hinted(O.some(50)), hinted(O.some(1e9)), hinted(O.none)]),
     ).toEqual([2000, 100, 5000, 100])
     expect(Schedule.simulate(s, ['not an http error', null, 42])).toEqual([100, 100, 100])
+  })
+
+  it('property: each delay is max(own delay, min(hint, max)); the number of retries never changes', () => {
+    const input = fc.oneof(
+      fc
+        .option(fc.nat({ max: 10_000_000 }), { nil: undefined })
+        .map((h) => hinted(h === undefined ? O.none : O.some(h))),
+      fc.constantFrom<unknown>('not an http error', null, { _tag: 'NetworkError' }),
+    )
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 100_000 }), { maxLength: 8 }),
+        fc.array(input, { maxLength: 12 }),
+        fc.nat({ max: 1_000_000 }),
+        (delays, inputs, max) => {
+          const own = Schedule.simulate(Schedule.fromDelays(...delays), inputs)
+          const honoured = Schedule.simulate(pipe(Schedule.fromDelays(...delays), Http.respectRetryAfter(max)), inputs)
+          expect(honoured).toHaveLength(own.length)
+          honoured.forEach((delay, i) => {
+            const error = inputs[i] as Partial<Http.HttpError>
+            const hint = error?._tag === 'HttpError' && error.retryAfter ? error.retryAfter : O.none
+            const d = own[i] ?? Number.NaN
+            expect(delay).toBe(O.isSome(hint) ? Math.max(d, Math.min(hint.value, max)) : d)
+          })
+        },
+      ),
+    )
   })
 
   it('never turns a done into a continue', () => {

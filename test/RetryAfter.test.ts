@@ -48,6 +48,22 @@ describe('Http.parseRetryAfter', () => {
     expect(Http.parseRetryAfter(value, now)).toEqual(O.none)
   })
 
+  it('an rfc850-date two-digit year is never more than 50 years ahead (RFC 9110 section 5.6.7)', () => {
+    expect(Http.parseRetryAfter('Sunday, 06-Nov-94 08:49:37 GMT', now)).toEqual(O.some(0)) // 1994, not 2094
+    expect(Http.parseRetryAfter('Thursday, 01-Jan-76 00:00:00 GMT', now)).toEqual(O.some(0)) // 51 years ahead: 1976
+    expect(Http.parseRetryAfter('Tuesday, 01-Jan-75 00:00:00 GMT', now)).toEqual(
+      O.some(Date.UTC(2075, 0, 1) - now), // exactly 50 years ahead: still 2075
+    )
+    // across a century: in 2090, "10" is 2110 (20 years ahead), not 2010
+    const in2090 = Date.UTC(2090, 0, 1)
+    expect(Http.parseRetryAfter('Wednesday, 01-Jan-10 00:00:00 GMT', in2090)).toEqual(
+      O.some(Date.UTC(2110, 0, 1) - in2090),
+    )
+    expect(Http.parseRetryAfter('Monday, 01-Jan-91 00:00:00 GMT', in2090)).toEqual(
+      O.some(Date.UTC(2091, 0, 1) - in2090),
+    )
+  })
+
   it('an HTTP-date is relative to the given now; with no valid now it is ignored', () => {
     expect(Http.parseRetryAfter('Wed, 01 Jan 2025 00:01:00 GMT', now + 15_000)).toEqual(O.some(45_000))
     expect(Http.parseRetryAfter('Wed, 01 Jan 2025 00:01:00 GMT', Number.NaN)).toEqual(O.none)
@@ -69,6 +85,9 @@ describe('Http.parseRetryAfter', () => {
           }
           const ms = Http.parseRetryAfterMs(value)
           if (O.isSome(ms)) expect(ms.value).toBeGreaterThanOrEqual(0)
+          const hint = Http.retryAfter({ 'retry-after': value, 'retry-after-ms': value.slice(1) }, at)
+          if (O.isSome(hint)) expect(hint.value).toBeGreaterThanOrEqual(0)
+          if (O.isSome(hint)) expect(hint.value).toBeLessThanOrEqual(Schedule.MAX_DELAY)
         },
       ),
       { numRuns: 2000 },
