@@ -95,6 +95,22 @@ describe('Decode.extractJson', () => {
     expect(missing.message).toMatch(/Unexpected token '}'/)
   })
 
+  it('prefers a fenced block to a bracketed aside that happens to be JSON', () => {
+    // "[1]" parses too: the fenced block is the answer, so it must be tried first
+    expect(Decode.extractJson('As noted in [1], here it is:\n```json\n{"name": "Ada", "age": 36}\n```')).toEqual(
+      E.right({ name: 'Ada', age: 36 }),
+    )
+  })
+
+  it('when nothing parses, names the problem of the longest candidate, not of an aside', () => {
+    const error = leftOf(Decode.extractJson('Step [a]: {"name": "Ada", "age": 36,} (see [b])'))
+    expect(error.reason).toBe('InvalidJson')
+    expect(error.errors).toHaveLength(1)
+    expect(error.errors[0]).toMatch(
+      /^Expected double-quoted property name in JSON at position 26( \(line 1 column 27\))?, in: \{"name": "Ada", "age": 36,\}$/,
+    )
+  })
+
   it('reports text without JSON as NoJson, quoting the text', () => {
     const error = leftOf(Decode.extractJson('I am sorry, I cannot help with that.'))
     expect(error).toEqual({
