@@ -14,6 +14,9 @@ const failing = () => {
   return { action, seen }
 }
 
+/** One 5 s backoff on real timers, at most: a broken abort fails the test instead of retrying forever. */
+const liveBackoff = pipe(Schedule.spaced(5_000), Schedule.intersect(Schedule.recurs(1)))
+
 const settledWithinOneTick = async (promise: Promise<unknown>): Promise<boolean> => {
   let settled = false
   void promise.then(() => (settled = true))
@@ -115,7 +118,7 @@ describe('Retry.retryingAbortable', () => {
     const { action, seen } = failing()
     let sleeping!: () => void
     const asleep = new Promise<void>((resolve) => (sleeping = resolve))
-    const running = Retry.retryingAbortable(Schedule.spaced(5_000), {
+    const running = Retry.retryingAbortable(liveBackoff, {
       clock: Clock.live,
       signal: controller.signal,
       onRetry: () => queueMicrotask(sleeping),
@@ -225,7 +228,7 @@ describe.each(entries)('%s with a signal', (_, entry) => {
     let sleeping!: () => void
     const asleep = new Promise<void>((resolve) => (sleeping = resolve))
     const running = entry(
-      Schedule.spaced(5_000),
+      liveBackoff,
       { clock: Clock.live, signal: controller.signal, onRetry: () => queueMicrotask(sleeping) },
       attempt,
     )()

@@ -104,7 +104,8 @@ describe('abort hygiene', () => {
       Timeout.timeout(60_000, { clock: Clock.live }),
       CircuitBreaker.protectAbortable(breaker),
     )
-    const running = Retry.retryingAbortable(Schedule.spaced(5_000), {
+    // one 5 s backoff at most: a broken abort fails the test instead of retrying forever on real timers
+    const running = Retry.retryingAbortable(pipe(Schedule.spaced(5_000), Schedule.intersect(Schedule.recurs(1))), {
       clock: Clock.live,
       budget,
       signal: controller.signal,
