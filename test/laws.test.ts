@@ -178,9 +178,14 @@ const source = (spec: RandomSpec): (() => number) => {
   return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32
 }
 
-/** What a law compares: the delays granted and whether the schedule ended within the inputs. */
-const behaviour = (spec: Spec | S, inputs: ReadonlyArray<number>, r: number) => {
-  const steps = Schedule.trace(sched(spec), inputs, { random: () => r })
+/**
+ * What a law compares: the delays granted and whether the schedule ended within the inputs. `r` is a constant
+ * draw, or a description of a source (seeded or faulty), made afresh for each call so that both sides of a law
+ * see the same sequence of draws.
+ */
+const behaviour = (spec: Spec | S, inputs: ReadonlyArray<number>, r: number | RandomSpec) => {
+  const random = typeof r === 'number' ? () => r : source(r)
+  const steps = Schedule.trace(sched(spec), inputs, { random })
   return {
     delays: steps.filter((x) => x._tag === 'Continue').map((x) => x.delay),
     ended: steps.at(-1)?._tag === 'Done',
@@ -224,9 +229,11 @@ const union = (a: Spec | S, b: Spec | S): S => pipe(sched(a), Schedule.union(sch
 const andThen = (a: Spec | S, b: Spec | S): S => pipe(sched(a), Schedule.andThen(sched(b)))
 
 describe('laws', () => {
-  it('intersect is associative (delays and end)', () => {
+  // Associativity, identities and map keep the order in which the schedules draw, so they must hold for any
+  // random source: seeded, constant or faulty. Commutativity swaps that order, so it is checked with constant draws.
+  it('intersect is associative (delays and end), for any random source', () => {
     fc.assert(
-      fc.property(specArb, specArb, specArb, inputsArb, drawArb, (a, b, c, inputs, r) => {
+      fc.property(specArb, specArb, specArb, inputsArb, randomArb, (a, b, c, inputs, r) => {
         expect(behaviour(intersect(intersect(a, b), c), inputs, r)).toEqual(
           behaviour(intersect(a, intersect(b, c)), inputs, r),
         )
@@ -242,9 +249,9 @@ describe('laws', () => {
     )
   })
 
-  it('union is associative (delays and end)', () => {
+  it('union is associative (delays and end), for any random source', () => {
     fc.assert(
-      fc.property(specArb, specArb, specArb, inputsArb, drawArb, (a, b, c, inputs, r) => {
+      fc.property(specArb, specArb, specArb, inputsArb, randomArb, (a, b, c, inputs, r) => {
         expect(behaviour(union(union(a, b), c), inputs, r)).toEqual(behaviour(union(a, union(b, c)), inputs, r))
       }),
     )
@@ -258,9 +265,9 @@ describe('laws', () => {
     )
   })
 
-  it('forever is the identity of intersect, on both sides (delays and end)', () => {
+  it('forever is the identity of intersect, on both sides (delays and end), for any random source', () => {
     fc.assert(
-      fc.property(specArb, inputsArb, drawArb, (s, inputs, r) => {
+      fc.property(specArb, inputsArb, randomArb, (s, inputs, r) => {
         const expected = behaviour(s, inputs, r)
         expect(behaviour(intersect(s, Schedule.forever), inputs, r)).toEqual(expected)
         expect(behaviour(intersect(Schedule.forever, s), inputs, r)).toEqual(expected)
@@ -268,9 +275,9 @@ describe('laws', () => {
     )
   })
 
-  it('stop is the identity of union, on both sides (delays and end)', () => {
+  it('stop is the identity of union, on both sides (delays and end), for any random source', () => {
     fc.assert(
-      fc.property(specArb, inputsArb, drawArb, (s, inputs, r) => {
+      fc.property(specArb, inputsArb, randomArb, (s, inputs, r) => {
         const expected = behaviour(s, inputs, r)
         expect(behaviour(union(s, Schedule.stop), inputs, r)).toEqual(expected)
         expect(behaviour(union(Schedule.stop, s), inputs, r)).toEqual(expected)
@@ -278,17 +285,17 @@ describe('laws', () => {
     )
   })
 
-  it('andThen is associative (delays and end)', () => {
+  it('andThen is associative (delays and end), for any random source', () => {
     fc.assert(
-      fc.property(specArb, specArb, specArb, inputsArb, drawArb, (a, b, c, inputs, r) => {
+      fc.property(specArb, specArb, specArb, inputsArb, randomArb, (a, b, c, inputs, r) => {
         expect(behaviour(andThen(andThen(a, b), c), inputs, r)).toEqual(behaviour(andThen(a, andThen(b, c)), inputs, r))
       }),
     )
   })
 
-  it('map never changes delays nor when the schedule ends', () => {
+  it('map never changes delays nor when the schedule ends, for any random source', () => {
     fc.assert(
-      fc.property(specArb, inputsArb, drawArb, (s, inputs, r) => {
+      fc.property(specArb, inputsArb, randomArb, (s, inputs, r) => {
         const mapped = pipe(
           sched(s),
           Schedule.map((out) => ({ wrapped: out })),
@@ -305,6 +312,10 @@ const still = (s: Spec | S, inputs: ReadonlyArray<number>, r: number) => {
   return { delays: delaysOf(ds), ended: ds.at(-1)?.decision._tag === 'Done' }
 }
 
+/** The output of every step (the final *done* included) of a schedule stepped with time standing still. */
+const outsStill = (s: Spec | S, inputs: ReadonlyArray<number>, r: number): ReadonlyArray<unknown> =>
+  rawDecisions(s, inputs, () => r, [], false).map(({ decision }) => decision.out)
+
 describe('definitions, step by step', () => {
   it('intersect waits the longer delay and ends as soon as either ends', () => {
     fc.assert(
@@ -315,6 +326,11 @@ describe('definitions, step by step', () => {
         const n = Math.min(left.delays.length, right.delays.length)
         expect(both.delays).toEqual(left.delays.slice(0, n).map((d, i) => Math.max(d, right.delays[i] ?? NaN)))
         expect(both.ended).toBe(left.ended || right.ended)
+        // the output pairs the two outputs of the same step, the final one included
+        const leftOuts = outsStill(a, inputs, r)
+        const rightOuts = outsStill(b, inputs, r)
+        const steps = Math.min(leftOuts.length, rightOuts.length)
+        expect(outsStill(intersect(a, b), inputs, r)).toEqual(leftOuts.slice(0, steps).map((o, i) => [o, rightOuts[i]]))
       }),
     )
   })
@@ -331,6 +347,16 @@ describe('definitions, step by step', () => {
         )
         expect(either.delays).toEqual(expected)
         expect(either.ended).toBe(left.ended && right.ended)
+        // the output pairs each side's latest output: a side that is done keeps its last one
+        const leftOuts = outsStill(a, inputs, r)
+        const rightOuts = outsStill(b, inputs, r)
+        const latest = (outs: ReadonlyArray<unknown>, i: number) => outs[Math.min(i, outs.length - 1)]
+        expect(outsStill(union(a, b), inputs, r)).toEqual(
+          Array.from({ length: Math.max(leftOuts.length, rightOuts.length) }, (_, i) => [
+            latest(leftOuts, i),
+            latest(rightOuts, i),
+          ]),
+        )
       }),
     )
   })
@@ -344,6 +370,11 @@ describe('definitions, step by step', () => {
         else {
           const second = still(b, inputs.slice(first.delays.length), r)
           expect(sequenced).toEqual({ delays: [...first.delays, ...second.delays], ended: second.ended })
+          // outputs: self's while it continues, then that's from the step on which self ended
+          expect(outsStill(andThen(a, b), inputs, r)).toEqual([
+            ...outsStill(a, inputs, r).slice(0, first.delays.length),
+            ...outsStill(b, inputs.slice(first.delays.length), r),
+          ])
         }
       }),
     )
@@ -378,6 +409,9 @@ describe('bounds', () => {
         const plain = rawDecisions(s, inputs, () => r, [], false)
         expect(capped.map((x) => x.decision._tag)).toEqual(plain.map((x) => x.decision._tag))
         for (const d of delaysOf(capped)) expect(d).toBeLessThanOrEqual(max)
+        // exactly min(delay, max), outputs untouched
+        expect(delaysOf(capped)).toEqual(delaysOf(plain).map((d) => Math.min(d, max)))
+        expect(capped.map((x) => x.decision.out)).toEqual(plain.map((x) => x.decision.out))
       }),
     )
   })
@@ -402,6 +436,30 @@ describe('bounds', () => {
           })
         },
       ),
+    )
+  })
+
+  it('jitter puts each delay where the draw says: d(min + r(max - min)), d·r, d/2 + r·d/2', () => {
+    const near = (actual: number | undefined, expected: number) => {
+      const e = Math.min(expected, Schedule.MAX_DELAY)
+      expect(Math.abs((actual ?? NaN) - e)).toBeLessThanOrEqual(1e-9 * Math.max(1, e))
+    }
+    // factors spread evenly over [0, 3] (fc.double favours the ends, where a wrong formula can hide)
+    const factorArb = fc.integer({ min: 0, max: 300 }).map((n) => n / 100)
+    fc.assert(
+      fc.property(specArb, factorArb, factorArb, inputsArb, drawArb, (s, lo, spread, inputs, r) => {
+        const draw = () => r
+        const plain = delaysOf(rawDecisions(s, inputs, draw, [], false))
+        const at = (f: (self: S) => S) => delaysOf(rawDecisions(f(sched(s)), inputs, draw, [], false))
+        const jittered = at(Schedule.jittered(lo, lo + spread))
+        const full = at(Schedule.fullJitter)
+        const equal = at(Schedule.equalJitter)
+        plain.forEach((d, i) => {
+          near(jittered[i], d * (lo + r * spread))
+          near(full[i], d * r)
+          near(equal[i], d / 2 + (d / 2) * r)
+        })
+      }),
     )
   })
 
@@ -449,6 +507,42 @@ describe('bounds', () => {
           const decisions = rawDecisions(pipe(sched(s), Schedule.upTo(deadline)), inputs, random, durations)
           for (const { elapsed, decision } of decisions)
             if (decision._tag === 'Continue') expect(elapsed + decision.delay).toBeLessThanOrEqual(deadline)
+        },
+      ),
+    )
+  })
+
+  it('upTo(d) is done exactly on the first step whose elapsed time plus delay exceeds d, and changes nothing before', () => {
+    fc.assert(
+      fc.property(
+        specArb,
+        delayArb,
+        fc.option(fc.nat(), { nil: undefined }),
+        inputsArb,
+        randomArb,
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 500 }), fc.double({ min: 0, max: 5000, noNaN: true }))),
+        (s, someDeadline, boundary, inputs, random, durations) => {
+          const plain = rawDecisions(s, inputs, random, durations)
+          // often the deadline falls exactly where a granted retry would start: that attempt is still allowed
+          const granted = plain.flatMap((x) => (x.decision._tag === 'Continue' ? [x.elapsed + x.decision.delay] : []))
+          const deadline =
+            boundary === undefined || granted.length === 0
+              ? someDeadline
+              : (granted[boundary % granted.length] ?? someDeadline)
+          const limited = rawDecisions(pipe(sched(s), Schedule.upTo(deadline)), inputs, random, durations)
+          limited.forEach(({ elapsed, decision }, i) => {
+            const own = plain[i]
+            expect(own?.elapsed).toBe(elapsed)
+            if (own?.decision._tag === 'Continue' && elapsed + own.decision.delay <= deadline)
+              expect(decision).toEqual(own.decision)
+            else {
+              expect(decision).toEqual({ _tag: 'Done', out: own?.decision.out })
+              expect(i).toBe(limited.length - 1)
+            }
+          })
+          // it stops only where it must: while self continues within the deadline, so does upTo
+          const stop = plain.findIndex((x) => x.decision._tag === 'Done' || x.elapsed + x.decision.delay > deadline)
+          expect(limited.length).toBe(stop < 0 ? plain.length : stop + 1)
         },
       ),
     )
