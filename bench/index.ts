@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { measure } from 'mitata'
-import { contenders, workloads } from './overhead'
+import { contenders, verify, workloads } from './overhead'
 import { scaleTable } from './scale'
 
 const versionOf = (name: string): string =>
@@ -49,6 +49,17 @@ const median = (xs: ReadonlyArray<number>): number => {
 }
 
 const overhead = async (): Promise<void> => {
+  // every contender must do the same work: failures + 1 attempts, then the call's value
+  const problems: Array<string> = []
+  for (const w of workloads)
+    for (const c of contenders) {
+      const problem = await verify(c, w)
+      if (problem !== undefined) problems.push(problem)
+    }
+  if (problems.length > 0) throw new Error(`contenders do not run the same workload:\n${problems.join('\n')}`)
+  console.log(
+    `Checked: on each workload every contender makes exactly failures + 1 attempts and returns the call's value.\n`,
+  )
   const rows: Array<Array<string>> = []
   const verdicts: Array<string> = []
   for (const w of workloads) {

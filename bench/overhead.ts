@@ -36,7 +36,11 @@ const failure = new Error('transient')
 /** Failures still to come in the current operation; each contender's run resets it. */
 let remaining = 0
 
+/** Attempts made since the last {@link verify} reset it: every contender counts the same way. */
+let attempts = 0
+
 const callPromise = async (): Promise<number> => {
+  attempts++
   if (remaining > 0) {
     remaining--
     throw failure
@@ -45,6 +49,7 @@ const callPromise = async (): Promise<number> => {
 }
 
 const callTaskEither: TaskEither<Error, number> = async () => {
+  attempts++
   if (remaining > 0) {
     remaining--
     return E.left(failure)
@@ -153,3 +158,27 @@ export const contenders: ReadonlyArray<Contender> = [
     },
   },
 ]
+
+/**
+ * Runs one operation of contender `c` on workload `w` and checks that it did
+ * the workload: exactly `failures + 1` attempts and the call's value (42, or
+ * `right(42)`), so that no contender is measured on less (or more) work than
+ * the others. Returns the problem, or `undefined`.
+ */
+const isRight42 = (value: object): boolean =>
+  (value as Partial<E.Right<unknown>>)._tag === 'Right' && (value as E.Right<unknown>).right === 42
+
+export const verify = async (c: Contender, w: Workload): Promise<string | undefined> => {
+  attempts = 0
+  let value: unknown
+  try {
+    value = await c.build(w)()
+  } catch (error) {
+    return `${c.name}, ${w.label}: threw ${String(error)}`
+  }
+  const expected = w.failures + 1
+  const ok = value === 42 || (typeof value === 'object' && value !== null && isRight42(value))
+  if (attempts !== expected) return `${c.name}, ${w.label}: ${attempts} attempts, expected ${expected}`
+  if (!ok) return `${c.name}, ${w.label}: returned ${JSON.stringify(value)}, expected 42`
+  return undefined
+}

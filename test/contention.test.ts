@@ -1,7 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { niceTicks, renderLineChart } from '../bench/contention/chart'
-import { average, run, strategies, type Conflict } from '../bench/contention/sim'
-import { Schedule } from '../src/index'
+import { average, awsParameters, run, strategies, type Conflict } from '../bench/contention/sim'
+import { Random, Schedule } from '../src/index'
 
 const byKey = Object.fromEntries(strategies().map((s) => [s.key, s.schedule]))
 const schedule = (key: string) => {
@@ -59,6 +60,67 @@ describe('contention simulation: the model', () => {
     expect(r.conflicts).toBe(r.gaveUp)
     expect(r.writes - r.conflicts + r.gaveUp).toBe(10)
     expect(r.gaveUp).toBeGreaterThan(0)
+  })
+})
+
+describe('contention simulation: the parameters and strategies of the AWS post', () => {
+  const conflicts: ReadonlyArray<Conflict> = Array(12).fill({ _tag: 'Conflict', expected: 0, actual: 1 })
+  const { base, cap } = awsParameters
+  /** The post's sleep before retry `attempt` (from 0) of capped exponential backoff: min(cap, base * 2^attempt). */
+  const expo = (attempt: number) => Math.min(cap, base * 2 ** attempt)
+  /** Each strategy's delays for a random source, as the post's pseudo-code computes them from the same draws. */
+  const formulas: Record<string, (draw: () => number) => ReadonlyArray<number>> = {
+    none: () => conflicts.map(() => 0),
+    exponential: () => conflicts.map((_, n) => expo(n)),
+    full: (draw) => conflicts.map((_, n) => expo(n) * draw()),
+    equal: (draw) => conflicts.map((_, n) => expo(n) / 2 + (expo(n) / 2) * draw()),
+    // sleep = min(cap, random_between(base, sleep * 3)), from sleep = base; the library draws within
+    // [base, min(cap, 3 * sleep)], the same as the post's formula until 3 * sleep exceeds the cap
+    decorrelated: (draw) => {
+      let sleep = base
+      return conflicts.map(() => (sleep = Math.min(cap, base + draw() * (Math.min(cap, sleep * 3) - base))))
+    },
+  }
+
+  it('base 5 ms, cap 2 s, calls |N(10, 2)| ms', () => {
+    expect(awsParameters).toEqual({ base: 5, cap: 2_000, latencyMean: 10, latencySd: 2 })
+  })
+
+  it('each of the five strategies sleeps what the post computes, for any seed', () => {
+    expect(strategies().map((s) => s.key)).toEqual(['none', 'exponential', 'full', 'equal', 'decorrelated'])
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        for (const s of strategies()) {
+          const delays = Schedule.simulate(s.schedule, conflicts, { random: Random.seeded(seed) })
+          const expected = formulas[s.key]?.(Random.seeded(seed)) ?? []
+          expect(delays).toHaveLength(expected.length)
+          delays.forEach((d, i) => expect(d, `${s.key} retry ${i + 1}`).toBeCloseTo(expected[i] ?? NaN, 9))
+        }
+      }),
+      { numRuns: 50 },
+    )
+    expect(Schedule.simulate(schedule('exponential'), conflicts)).toEqual([
+      5, 10, 20, 40, 80, 160, 320, 640, 1280, 2000, 2000, 2000,
+    ])
+  })
+
+  it('a network call takes |N(10, 2)| ms: a lone client needs two calls, 20 ms on average, sd 2.8 ms', () => {
+    const times = Array.from({ length: 400 }, (_, seed) => run(schedule('none'), 1, seed + 1).completion)
+    const mean = times.reduce((a, b) => a + b, 0) / times.length
+    const sd = Math.sqrt(times.reduce((a, t) => a + (t - mean) ** 2, 0) / (times.length - 1))
+    expect(mean).toBeGreaterThan(19.6)
+    expect(mean).toBeLessThan(20.4)
+    expect(sd).toBeGreaterThan(2.4) // sqrt(2) * 2 = 2.83
+    expect(sd).toBeLessThan(3.2)
+  })
+
+  it('a backoff delay is slept between a conflict and the next read', () => {
+    const spaced = (ms: number) => Schedule.spaced(ms) as Schedule.Schedule<Conflict, unknown>
+    // the same seed gives the same network: the loser's extra round trip is shifted by exactly the added delay
+    const quick = run(spaced(0), 2, 1)
+    const slow = run(spaced(1_000), 2, 1)
+    expect(slow.calls).toBe(quick.calls)
+    expect(slow.completion - quick.completion).toBeCloseTo(1_000, 6)
   })
 })
 
