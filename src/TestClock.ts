@@ -6,10 +6,30 @@
  * @since 0.1.0
  */
 import type { Clock } from './Clock'
+import { sanitize } from './internal/delay'
 import * as check from './internal/validate'
 
 /**
  * A `Clock` whose time moves only through `adjust` and `runAll`.
+ *
+ * How to use it in a test:
+ *
+ * - **Start, then move time, then await.** Call the retrying `TaskEither`
+ *   (keep its promise), then `adjust` or `runAll`, then await the promise.
+ *   Awaiting it first never settles: nothing moves time.
+ * - **Order.** Sleeps wake in order of wake-up time; sleeps due at the same
+ *   instant wake together, in the order they were started. A sleep of 0 (or a
+ *   negative or NaN) wakes at the current instant, on the next `adjust` or
+ *   `runAll`; an infinite one is taken as `Schedule.MAX_DELAY`, as the
+ *   driver does.
+ * - **What runs between two wake-ups** is every promise callback the woken
+ *   code queues, so a retry loop reaches its next sleep. Real I/O (a socket,
+ *   a file, an HTTP server) is not waited for: when the code under test does
+ *   I/O before it sleeps, `await clock.whenSleeping()` before each `adjust`.
+ * - **Abort.** A sleep whose signal aborts resolves at once and is no longer
+ *   pending; time does not move.
+ * - Only code that reads time and sleeps through this clock is virtual:
+ *   `setTimeout` or `Date.now()` in your own code stay real.
  *
  * @example
  * import { TestClock } from 'fp-ts-retry'
@@ -29,14 +49,25 @@ export interface TestClock extends Clock {
    * Moves time forward by `ms`, waking every sleep that falls due on the way,
    * in order of wake-up time (then of creation), and letting the code between
    * sleeps run, so that a sleep started by a woken task is woken too if it
-   * falls due within `ms`.
+   * falls due within `ms`. Each woken task sees `now()` at its own wake-up
+   * instant; afterwards `now()` is the old time plus `ms`. Rejects with a
+   * `RangeError` when `ms` is negative, NaN or infinite.
    */
   readonly adjust: (ms: number) => Promise<void>
-  /** Moves time forward until nothing is asleep. Stops with an error after `maxSleeps` wake-ups (default 1,000,000), which means a retry loop never ends. */
+  /**
+   * Moves time forward until nothing is asleep; `now()` is then the instant of
+   * the last wake-up. Rejects after `maxSleeps` wake-ups (default 1,000,000):
+   * a retry loop that never ends (an unbounded schedule over an action that
+   * always fails) is reported instead of hanging the test.
+   */
   readonly runAll: (maxSleeps?: number) => Promise<void>
   /** How many sleeps are pending. */
   readonly pending: () => number
-  /** Resolves once at least `count` sleeps are pending (default 1): wait for code that does real I/O before it sleeps. */
+  /**
+   * Resolves once at least `count` sleeps are pending (default 1), counting
+   * every pending sleep, not only new ones: wait for code that does real I/O
+   * before it sleeps.
+   */
   readonly whenSleeping: (count?: number) => Promise<void>
 }
 
@@ -81,7 +112,7 @@ export const make = (): TestClock => {
     if (signal?.aborted) return Promise.resolve()
     return new Promise<void>((resolve) => {
       const sleeper: Sleeper = {
-        wake: time + (ms > 0 ? ms : 0),
+        wake: time + sanitize(ms),
         seq: seq++,
         resolve: () => {
           signal?.removeEventListener('abort', onAbort)

@@ -1,6 +1,9 @@
+import * as E from 'fp-ts/Either'
+import { pipe } from 'fp-ts/function'
+import type * as TE from 'fp-ts/TaskEither'
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { TestClock } from '../src/index'
+import { Retry, Schedule, TestClock } from '../src/index'
 
 describe('TestClock', () => {
   it('starts at 0 and moves only when told', async () => {
@@ -76,6 +79,56 @@ describe('TestClock', () => {
     expect(clock.pending()).toBe(3)
     await clock.adjust(0)
     expect(woke).toEqual([10, 10, 10])
+  })
+
+  it('sleeps due at the same instant wake in the order they were started, whenever that was', async () => {
+    const clock = TestClock.make()
+    const woke: Array<[string, number]> = []
+    const nap = (name: string, ms: number) => void clock.sleep(ms).then(() => woke.push([name, clock.now()]))
+    nap('first', 300)
+    await clock.adjust(100)
+    nap('second', 200) // also due at 300, started later
+    void clock.sleep(200).then(() => {
+      woke.push(['third woke', clock.now()])
+      nap('zero', 0) // started at 300 by a woken task: due at once, within the same adjust
+    })
+    await clock.adjust(200)
+    expect(woke).toEqual([
+      ['first', 300],
+      ['second', 300],
+      ['third woke', 300],
+      ['zero', 300],
+    ])
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('an infinite sleep is taken as MAX_DELAY: time stays finite', async () => {
+    const clock = TestClock.make()
+    let woke = false
+    void clock.sleep(Infinity).then(() => (woke = true))
+    await clock.adjust(1e12)
+    expect(woke).toBe(false)
+    await clock.runAll()
+    expect(woke).toBe(true)
+    expect(clock.now()).toBe(Schedule.MAX_DELAY)
+  })
+
+  it('drives a retry whose attempts do real I/O: whenSleeping, then adjust, for each retry', async () => {
+    const clock = TestClock.make()
+    const starts: Array<number> = []
+    const readsThenFails: TE.TaskEither<string, never> = async () => {
+      starts.push(clock.now())
+      await readFile(new URL('../package.json', import.meta.url))
+      return E.left(`failed at ${clock.now()}`)
+    }
+    const policy = pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(3)))
+    const running = pipe(readsThenFails, Retry.retrying(policy, { clock }))()
+    for (const delay of [100, 200, 400]) {
+      await clock.whenSleeping()
+      await clock.adjust(delay)
+    }
+    expect(await running).toEqual(E.left('failed at 700'))
+    expect(starts).toEqual([0, 100, 300, 700])
   })
 
   it('runAll runs until nothing is asleep, ending at the last wake-up', async () => {
