@@ -92,7 +92,7 @@ export const scaleTable = async (): Promise<ReadonlyArray<ScaleResult>> => {
   await timeRetries(10_000, 30)
   const out: Array<ScaleResult> = []
   for (const n of [1_000, 10_000, 100_000, 1_000_000]) {
-    const totalMs = await timeRetries(n, Math.max(3, Math.round(1e6 / n / 10)))
+    const totalMs = await timeRetries(n, Math.max(7, Math.round(1e6 / n / 10)))
     out.push({
       retries: n,
       totalMs,

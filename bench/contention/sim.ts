@@ -149,6 +149,9 @@ interface ClientState {
   done: boolean
 }
 
+/** More reads than this per client means the run makes no progress (the experiment needs under 100). */
+const MAX_READS_PER_CLIENT = 10_000
+
 /**
  * Runs the experiment once: `clients` clients, each stepping `schedule` after
  * every conflict, with network latencies and jitter seeded by `seed`.
@@ -190,6 +193,9 @@ export const run = (
     switch (kind) {
       case 'sendRead':
         reads++
+        // a model that never lets writes through would loop forever: fail loudly instead
+        if (reads > clients * MAX_READS_PER_CLIENT)
+          throw new Error(`no progress: ${reads} reads for ${clients} clients (seed ${seed})`)
         call(time, client, 'serveRead')
         break
       case 'serveRead':
