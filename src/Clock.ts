@@ -10,13 +10,21 @@
  * only differences matter. `sleep(ms, signal)` resolves after `ms`, or at once
  * when `signal` aborts; it never rejects.
  *
+ * Implement it to observe or reshape time: the retry driver only calls
+ * `now()` and `sleep(ms, signal)`, and sleeps only for a positive, finite
+ * delay (a zero delay retries without calling `sleep`).
+ *
  * @example
  * import { Clock } from 'fp-ts-retry'
  *
- * const start = Clock.live.now()
- * await Clock.live.sleep(10)
- * Clock.live.now() - start >= 10
- * // => true (about)
+ * // the live clock, logging every backoff sleep
+ * const logging: Clock.Clock = {
+ *   now: Clock.live.now,
+ *   sleep: (ms, signal) => {
+ *     console.log(`sleeping ${ms} ms`)
+ *     return Clock.live.sleep(ms, signal)
+ *   },
+ * }
  *
  * @since 0.1.0
  * @category model

@@ -232,6 +232,10 @@ export const spaced = (delay: number): Schedule<unknown, number> => {
 /**
  * Retries forever with no delay. The identity of {@link intersect}.
  *
+ * Alone it never ends, and with no delay the driver retries at once, without
+ * a timer: over an action that always fails, bound it (`recurs`, `upTo`) or
+ * combine it with a delay.
+ *
  * @example
  * import { Schedule } from 'fp-ts-retry'
  *
@@ -365,6 +369,8 @@ export const fromDelays = (...delays: ReadonlyArray<number>): Schedule<unknown, 
 /**
  * AWS "decorrelated jitter": each delay is uniform between `base` and three
  * times the previous delay, never above `cap`. Never ends; outputs the delay.
+ * The first delay is within `[base, 3 * base]`, so a `base` of 0 gives 0 every
+ * time: give a positive `base`.
  *
  * @example
  * import { Schedule, Random } from 'fp-ts-retry'
@@ -628,7 +634,12 @@ export const untilOutput =
 /**
  * A deadline: gives up rather than start an attempt later than `duration` ms
  * after the **first attempt began**. A step whose elapsed time plus next delay
- * exceeds `duration` is done.
+ * exceeds `duration` is done; an attempt starting exactly at `duration` is
+ * still allowed.
+ *
+ * The driver measures the elapsed time on its clock, so the time attempts
+ * take counts too; {@link simulate} takes every attempt to last no time. It
+ * never interrupts an attempt in flight: bound each attempt with a timeout.
  *
  * @example
  * import { pipe } from 'fp-ts/function'

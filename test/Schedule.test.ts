@@ -309,6 +309,29 @@ describe('combinators', () => {
     expect(Schedule.simulate(pipe(Schedule.spaced(1), Schedule.upTo(0)), zeros(10))).toEqual([])
   })
 
+  it('upTo, capDelay, modifyDelay, addDelay and jitter keep the outputs; upTo ends with the output of its last step', () => {
+    const base = pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(10)))
+    const expected = outs(Schedule.trace(base, zeros(5)))
+    const delayOnly = [
+      Schedule.capDelay(150),
+      Schedule.modifyDelay((d: number) => d * 3),
+      Schedule.addDelay(() => 7),
+      Schedule.jittered(),
+      Schedule.fullJitter,
+      Schedule.equalJitter,
+    ]
+    for (const f of delayOnly)
+      expect(outs(Schedule.trace(f(base), zeros(5), { random: Random.seeded(3) }))).toEqual(expected)
+    // attempts at 0, 100, 300; the next would start at 700 > 500: done, with the output of that step
+    const limited = Schedule.trace(pipe(base, Schedule.upTo(500)), zeros(10))
+    expect(tags(limited)).toEqual(['Continue', 'Continue', 'Done'])
+    expect(outs(limited)).toEqual([
+      [100, 0],
+      [200, 1],
+      [400, 2],
+    ])
+  })
+
   it('upTo reads elapsed from the step context', () => {
     const s = pipe(Schedule.spaced(100), Schedule.upTo(1000))
     const at = (elapsed: number) => s.step(s.initial, 0, { elapsed, random: Math.random })._tag
