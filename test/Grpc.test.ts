@@ -307,6 +307,9 @@ describe('invalid policies are refused as the gRPC spec requires', () => {
           )
         } else {
           expect(Grpc.codec.is(result.right)).toBe(true)
+          const delays = Schedule.simulate(Grpc.toSchedule(result.right), FAILURES, { random: Random.seeded(1) })
+          expect(delays.length).toBe(Math.min(result.right.maxAttempts, 5) - 1)
+          for (const d of delays) expect(Number.isFinite(d) && d >= 0).toBe(true)
         }
       }),
       { numRuns: 1000 },

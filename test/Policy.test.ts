@@ -194,6 +194,9 @@ const expectRightOrReadableLeft = (input: unknown) => {
     }
   } else {
     expect(Policy.is(result.right)).toBe(true)
+    // a decoded policy always builds, and its delays stay sane: finite and never negative
+    const delays = Schedule.simulate(Policy.toSchedule(result.right), FAILURES, { random: Random.seeded(1) })
+    for (const d of delays) expect(Number.isFinite(d) && d >= 0).toBe(true)
   }
 }
 
