@@ -2,7 +2,8 @@ import { pipe } from 'fp-ts/function'
 import type * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expectTypeOf, it } from 'vitest'
-import { Retry, Schedule } from '../src/index'
+import type { Clock } from '../src/index'
+import { Random, Retry, Schedule, TestClock } from '../src/index'
 
 type HttpError = { readonly _tag: 'HttpError'; readonly status: number }
 type NetworkError = { readonly _tag: 'NetworkError'; readonly cause: string }
@@ -172,5 +173,48 @@ describe('output types', () => {
         Schedule.map((d) => ({ d })),
       ),
     ).toEqualTypeOf<Schedule.Schedule<unknown, { d: number }>>()
+  })
+})
+
+describe('the pieces users put together', () => {
+  it('jitter, caps, deadlines and taps keep the input and output types; tapInput narrows the input', () => {
+    expectTypeOf(pipe(forFetch, Schedule.fullJitter)).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    expectTypeOf(pipe(forFetch, Schedule.equalJitter)).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    expectTypeOf(pipe(forFetch, Schedule.jittered(0.5, 1.5))).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    expectTypeOf(pipe(forParse, Schedule.upTo(1000), Schedule.capDelay(10))).toEqualTypeOf<
+      Schedule.Schedule<ParseError, string>
+    >()
+    expectTypeOf(
+      pipe(
+        Schedule.recurs(2),
+        Schedule.tapInput((e: FetchError) => e._tag),
+      ),
+    ).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+    expectTypeOf(
+      pipe(
+        forFetch,
+        Schedule.untilOutput((n) => n > 3),
+      ),
+    ).toEqualTypeOf<Schedule.Schedule<FetchError, number>>()
+  })
+
+  it('make infers a custom schedule from its step; simulate takes the schedule input type', () => {
+    const custom = Schedule.make(0, (n: number, e: HttpError) =>
+      e.status === 503
+        ? { _tag: 'Continue' as const, delay: 100, out: n, state: n + 1 }
+        : { _tag: 'Done' as const, out: n },
+    )
+    expectTypeOf(custom).toEqualTypeOf<Schedule.Schedule<HttpError, number>>()
+    expectTypeOf(Schedule.simulate(custom, [{ _tag: 'HttpError', status: 503 }])).toEqualTypeOf<ReadonlyArray<number>>()
+    // @ts-expect-error a ParseError is not an input of a schedule for HttpError
+    Schedule.simulate(custom, [{ _tag: 'ParseError', line: 1 }])
+  })
+
+  it('a TestClock is a Clock and a seeded source is a random option', () => {
+    expectTypeOf(TestClock.make()).toExtend<Clock.Clock>()
+    expectTypeOf(Random.seeded(1)).toEqualTypeOf<Random.Random>()
+    expectTypeOf(
+      Retry.retrying(Schedule.recurs(1), { clock: TestClock.make(), random: Random.seeded(1) }),
+    ).toBeFunction()
   })
 })
