@@ -49,6 +49,23 @@ describe('Retry.retrying in virtual time', () => {
     expect(clock.now()).toBe(1500)
   })
 
+  it('one schedule value serves concurrent calls: each runs it from its start, with its own deadline', async () => {
+    const clock = TestClock.make()
+    const policy = pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(5)), Schedule.upTo(320))
+    const a = flaky(clock, Infinity)
+    const b = flaky(clock, Infinity)
+    const runningA = pipe(a.action, Retry.retrying(policy, { clock }))()
+    await clock.adjust(50)
+    const runningB = pipe(b.action, Retry.retrying(policy, { clock }))()
+    await clock.runAll()
+    // each call's deadline counts from its own first attempt: b's third attempt, at 350, is 300 ms after b began
+    // (within 320) though 350 ms after a began; the next would start 700 ms in, past the deadline for both
+    expect(a.starts).toEqual([0, 100, 300])
+    expect(b.starts).toEqual([50, 150, 350])
+    expect(await runningA).toEqual(E.left(3))
+    expect(await runningB).toEqual(E.left(3))
+  })
+
   it('does not start an attempt before its instant', async () => {
     const clock = TestClock.make()
     const { action, calls } = flaky(clock, Infinity)
