@@ -50,6 +50,20 @@ describe('Clock.live with fake timers', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  it('an infinite sleep never fires early: one timer piece at a time, until aborted', async () => {
+    const controller = new AbortController()
+    const sleeping = track(Clock.live.sleep(Infinity, controller.signal))
+    for (let piece = 0; piece < 5; piece++) {
+      expect(vi.getTimerCount()).toBe(1)
+      await vi.advanceTimersByTimeAsync(MAX)
+      expect(sleeping.settled).toBe(false)
+    }
+    controller.abort()
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(sleeping.settled).toBe(true)
+  })
+
   it('a sleep of exactly 2^31-1 ms fires at that time', async () => {
     const sleeping = track(Clock.sleep(MAX))
     await vi.advanceTimersByTimeAsync(MAX - 1)
