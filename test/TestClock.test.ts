@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import type * as TE from 'fp-ts/TaskEither'
@@ -100,6 +101,45 @@ describe('TestClock', () => {
       ['zero', 300],
     ])
     expect(clock.pending()).toBe(0)
+  })
+
+  it('any sleeps, woken by adjusts of any sizes, wake at their own instants, in order of (instant, start)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // each task: the sleeps it takes one after another
+        fc.array(fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 4 }), { maxLength: 6 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 8 }),
+        async (tasks, steps) => {
+          const clock = TestClock.make()
+          let started = 0
+          const woke: Array<{ readonly due: number; readonly order: number; readonly at: number }> = []
+          const run = async (sleeps: ReadonlyArray<number>) => {
+            for (const ms of sleeps) {
+              const due = clock.now() + ms
+              const order = started++
+              await clock.sleep(ms)
+              woke.push({ due, order, at: clock.now() })
+            }
+          }
+          tasks.forEach((sleeps) => void run(sleeps))
+          for (const ms of steps) await clock.adjust(ms)
+          const end = steps.reduce((a, b) => a + b, 0)
+          expect(clock.now()).toBe(end)
+          for (const w of woke) expect(w.at).toBe(w.due)
+          const byInstantThenStart = (ws: typeof woke) => [...ws].sort((a, b) => a.due - b.due || a.order - b.order)
+          expect(woke).toEqual(byInstantThenStart(woke))
+          // after at least one adjust, what is still asleep is due after the end; runAll wakes it, in the same
+          // order, at its own instants
+          const wokenByAdjust = woke.length
+          await clock.runAll()
+          if (steps.length > 0) for (const w of woke.slice(wokenByAdjust)) expect(w.due).toBeGreaterThan(end)
+          for (const w of woke) expect(w.at).toBe(w.due)
+          expect(woke).toEqual(byInstantThenStart(woke))
+          expect(woke).toHaveLength(tasks.flat().length)
+        },
+      ),
+      { numRuns: 200 },
+    )
   })
 
   it('an infinite sleep is taken as MAX_DELAY: time stays finite', async () => {
