@@ -139,6 +139,13 @@ describe('contention simulation: the orderings of the AWS experiment', () => {
       expect(m('full').calls).toBeLessThan(m('none').calls)
     })
 
+    it(`${clients} clients: every jittered strategy does less work than capped exponential and than no backoff`, () => {
+      for (const key of ['full', 'equal', 'decorrelated']) {
+        expect(m(key).calls).toBeLessThan(m('exponential').calls)
+        expect(m(key).calls).toBeLessThan(m('none').calls)
+      }
+    })
+
     it(`${clients} clients: every jittered strategy finishes sooner than capped exponential`, () => {
       for (const key of ['full', 'equal', 'decorrelated'])
         expect(m(key).completion).toBeLessThan(m('exponential').completion)
