@@ -372,6 +372,11 @@ export const fromDelays = (...delays: ReadonlyArray<number>): Schedule<unknown, 
  * The first delay is within `[base, 3 * base]`, so a `base` of 0 gives 0 every
  * time: give a positive `base`.
  *
+ * One deliberate difference from the AWS post's `min(cap, random_between(base,
+ * 3 * sleep))`: the draw is uniform within `[base, min(cap, 3 * sleep)]`, so
+ * once delays reach the cap they stay spread out below it instead of bunching
+ * on it (bunched delays are what jitter is meant to prevent).
+ *
  * @example
  * import { Schedule, Random } from 'fp-ts-retry'
  *
