@@ -1,7 +1,7 @@
 import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { pipe } from 'fp-ts/function'
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Budget, Clock, Retry, Schedule, TestClock } from '../src/index'
 
 /** An action that fails with `'503'` and counts its attempts and the signals it saw. */
@@ -16,6 +16,11 @@ const failing = () => {
 
 /** One 5 s backoff on real timers, at most: a broken abort fails the test instead of retrying forever. */
 const liveBackoff = pipe(Schedule.spaced(5_000), Schedule.intersect(Schedule.recurs(1)))
+
+// a test that fails while fake timers are on must not leave them on for the others
+afterEach(() => {
+  vi.useRealTimers()
+})
 
 const settledWithinOneTick = async (promise: Promise<unknown>): Promise<boolean> => {
   let settled = false
@@ -257,6 +262,7 @@ describe.each(entries)('%s with a signal', (_, entry) => {
     const { attempt } = counting()
     const running = entry(Schedule.spaced(1_000), { clock: TestClock.make(), signal: controller.signal }, attempt)()
     controller.abort()
+    expect(await settledWithinOneTick(running)).toBe(true)
     const result = await running
     expect(result._tag === 'Left' && Retry.isAborted(result.left) && result.left.reason).toBe(controller.signal.reason)
     expect((controller.signal.reason as DOMException).name).toBe('AbortError')

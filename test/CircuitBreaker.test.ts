@@ -183,6 +183,27 @@ describe('CircuitBreaker: HalfOpen', () => {
     expect(breaker.state()).toBe('Closed')
   })
 
+  it('ignores outcomes of calls admitted before a change: a late success closes nothing, a late failure opens nothing', async () => {
+    const { clock, breaker, call, changes } = setup({ consecutiveFailures: 2, halfOpenAfter: 1_000, probes: 1 })
+    const slowA = breaker.acquire() // admitted while closed, reported much later
+    const slowB = breaker.acquire()
+    const slowC = breaker.acquire()
+    if (E.isLeft(slowA) || E.isLeft(slowB) || E.isLeft(slowC)) throw new Error('expected permits while closed')
+    await fail(call, 2)
+    await clock.adjust(1_000)
+    expect(breaker.state()).toBe('HalfOpen')
+    slowA.right.onSuccess() // not a probe: must not close the breaker
+    expect(breaker.state()).toBe('HalfOpen')
+    slowB.right.onFailure('503') // not a probe: must not reopen it
+    expect(breaker.state()).toBe('HalfOpen')
+    await call(true) // the real probe closes it
+    expect(breaker.state()).toBe('Closed')
+    slowC.right.onFailure('503') // from the old closed period: not counted in the new one
+    await call(false)
+    expect(breaker.state()).toBe('Closed') // one failure in the new period, not two
+    expect(changes).toEqual(['Closed->Open@0', 'Open->HalfOpen@1000', 'HalfOpen->Closed@1000'])
+  })
+
   it('after closing, counts from zero again', async () => {
     const { clock, breaker, call } = setup({ consecutiveFailures: 2, halfOpenAfter: 10 })
     await fail(call, 2)
