@@ -160,7 +160,7 @@ describe('Retry.retryingAbortable', () => {
  * action that fails with `'503 #n'` at attempt n.
  */
 type Entry = (
-  schedule: Schedule.Schedule<unknown, number>,
+  schedule: Schedule.Schedule<unknown, unknown>,
   options: Retry.SignalOptions<string>,
   attempt: () => TE.TaskEither<string, string>,
 ) => TE.TaskEither<string | Retry.Aborted<string>, string>

@@ -8,10 +8,13 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
 import { setMaxListeners } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Budget, CircuitBreaker, Clock, Random, Retry, Schedule, TestClock, Timeout } from '../src/index'
 import * as Dependency from './simulation/dependency'
 import * as Scenarios from './simulation/scenarios'
+import * as Table from './simulation/table'
 
 describe('amplification under a total outage (50 requests/s for 60 s, recurs(3))', () => {
   it('without protection: exactly 4.0 attempts per request', async () => {
@@ -225,5 +228,23 @@ describe('1,000 concurrent calls sharing one budget and one breaker', () => {
     expect(maxProbes).toBeLessThanOrEqual(3)
     expect(real.state()).toBe('Closed')
     expect(clock.pending()).toBe(0)
+  })
+})
+
+describe('docs/protect-your-dependency.md', () => {
+  const page = readFileSync(join(__dirname, '../docs/protect-your-dependency.md'), 'utf8')
+  const documented = Table.tableRows(page)
+
+  it.each([
+    ['amplification', Table.amplificationHeader, Table.amplificationRows],
+    ['recovery', Table.recoveryHeader, Table.recoveryRows],
+  ] as const)('shows the measured %s table, row for row', async (_, header, rows) => {
+    expect(documented).toContainEqual(header)
+    for (const row of await rows()) expect(documented).toContainEqual(row)
+  })
+
+  it('the breaker picture it shows exists', () => {
+    expect(page).toContain('](breaker-outage.svg)')
+    expect(readFileSync(join(__dirname, '../docs/breaker-outage.svg'), 'utf8')).toContain('<svg')
   })
 })

@@ -1,7 +1,7 @@
 /**
  * The simulated outages behind test/outage.test.ts, the table in
  * docs/protect-your-dependency.md and the picture drawn by
- * scripts/outage-picture.ts. Each scenario drives the real library on a
+ * scripts/draw-outage.ts. Each scenario drives the real library on a
  * TestClock with seeded random sources, so every number is reproducible.
  */
 import * as E from 'fp-ts/Either'
