@@ -85,6 +85,25 @@ describe('Timeout.timeout', () => {
     expect(clock.pending()).toBe(0)
   })
 
+  it('propagates a defect thrown before the attempt starts, clearing the timer', async () => {
+    const clock = TestClock.make()
+    const throws: Timeout.Abortable<string, string> = () => {
+      throw new Error('sync bug')
+    }
+    await expect(pipe(throws, Timeout.timeout(1_000, { clock }))()()).rejects.toThrow('sync bug')
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('an outer signal that has already fired reaches the attempt at once', async () => {
+    const clock = TestClock.make()
+    const { action, signals } = slow(clock, 5_000)
+    const result = await pipe(action, Timeout.timeout(1_000, { clock }))(AbortSignal.abort('early'))()
+    expect(result).toEqual({ _tag: 'Left', left: 'cancelled' })
+    expect(signals[0]?.reason).toBe('early')
+    expect(clock.now()).toBe(0)
+    expect(clock.pending()).toBe(0)
+  })
+
   it('leaves no live timer behind when the attempt wins', async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     const before = timers()
