@@ -73,7 +73,8 @@ export type ValueOf<T> = T extends TaskEither<unknown, infer A> ? A : never
  * Repeat an alternative to retry it: `[primary, primary, primary, backup]`
  * is three tries of the primary, then the backup. Lazy: each call of the
  * result starts again from the first alternative. The options are those of
- * `Retry.retrying` (`clock`, `random`, `onRetry`).
+ * `Retry.retrying` (`clock`, `random`, `onRetry`, `budget`, `onGiveUp`, and
+ * `signal`, which widens the error type with `Retry.Aborted`).
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -92,15 +93,50 @@ export type ValueOf<T> = T extends TaskEither<unknown, infer A> ? A : never
  * @since 0.1.0
  * @category combinators
  */
-export const firstSuccess =
-  <In, Out>(schedule: Schedule.Schedule<In, Out>, options?: Retry.RetryOptions<In>) =>
-  <const T extends Alternatives<In>>(alternatives: T): TaskEither<ErrorOf<T[number]>, ValueOf<T[number]>> => {
+export function firstSuccess<In, Out>(
+  schedule: Schedule.Schedule<In, Out>,
+  options?: Retry.RetryOptions<In>,
+): <const T extends Alternatives<In>>(alternatives: T) => TaskEither<ErrorOf<T[number]>, ValueOf<T[number]>>
+/**
+ * {@link firstSuccess} with an `AbortSignal`: when it fires, a pending delay
+ * between alternatives ends at once, no further alternative starts, and the
+ * chain fails with `Retry.Aborted`, which widens the error type.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Fallback, Schedule } from 'fp-ts-retry'
+ *
+ * const controller = new AbortController()
+ * const primary: TE.TaskEither<'PrimaryDown', string> = TE.left('PrimaryDown')
+ * const backup: TE.TaskEither<'BackupDown', string> = TE.right('from backup')
+ * const chain = pipe(
+ *   [primary, backup] as const,
+ *   Fallback.firstSuccess(Schedule.spaced(60_000), { signal: controller.signal }),
+ * )
+ * const running = chain()
+ * controller.abort('shutting down')
+ * await running
+ * // => { _tag: 'Left', left: { _tag: 'Aborted', reason: 'shutting down', lastError: { _tag: 'Some', value: 'PrimaryDown' } } }
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export function firstSuccess<In, Out>(
+  schedule: Schedule.Schedule<In, Out>,
+  options: Retry.SignalOptions<In>,
+): <const T extends Alternatives<In>>(
+  alternatives: T,
+) => TaskEither<ErrorOf<T[number]> | Retry.Aborted<ErrorOf<T[number]>>, ValueOf<T[number]>>
+export function firstSuccess<In, Out>(schedule: Schedule.Schedule<In, Out>, options?: Retry.SignalOptions<In>) {
+  return <const T extends Alternatives<In>>(alternatives: T) => {
     const count = check.atLeast('Fallback.firstSuccess', 'alternatives.length', 1, alternatives.length)
     type E = ErrorOf<T[number]>
     type A = ValueOf<T[number]>
     const policy = pipe(schedule, Schedule.intersect(Schedule.recurs(count - 1))) as Schedule.Schedule<E, unknown>
     return Retry.retryingWith(
       policy,
-      options as Retry.RetryOptions<E> | undefined,
+      (options ?? {}) as Retry.SignalOptions<E>,
     )((status) => alternatives[Math.min(status.attempt, count) - 1] as TaskEither<E, A>)
   }
+}

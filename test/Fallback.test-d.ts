@@ -1,7 +1,7 @@
 import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expectTypeOf, it } from 'vitest'
-import { Fallback, Schedule } from '../src/index'
+import { Fallback, type Retry, Schedule } from '../src/index'
 
 interface PrimaryDown {
   readonly _tag: 'PrimaryDown'
@@ -18,6 +18,24 @@ declare const backup: TE.TaskEither<BackupDown, { readonly price: number; readon
 declare const cache: TE.TaskEither<never, 'cached'>
 
 describe('Fallback types', () => {
+  it('a signal widens the error with Retry.Aborted; without one the error type is unchanged', () => {
+    const signal = new AbortController().signal
+    const chain = pipe([primary, backup] as const, Fallback.firstSuccess(Schedule.spaced(100), { signal }))
+    expectTypeOf(chain).toEqualTypeOf<
+      TE.TaskEither<
+        PrimaryDown | BackupDown | Retry.Aborted<PrimaryDown | BackupDown>,
+        { readonly price: number } | { readonly price: number; readonly stale: true }
+      >
+    >()
+    const plain = pipe([primary, backup] as const, Fallback.firstSuccess(Schedule.spaced(100), {}))
+    expectTypeOf(plain).toEqualTypeOf<
+      TE.TaskEither<
+        PrimaryDown | BackupDown,
+        { readonly price: number } | { readonly price: number; readonly stale: true }
+      >
+    >()
+  })
+
   it('the error is the union of all alternatives’ errors, the value the union of their values', () => {
     const chain = pipe([primary, primary, backup, cache] as const, Fallback.firstSuccess(Schedule.spaced(100)))
     expectTypeOf(chain).toEqualTypeOf<

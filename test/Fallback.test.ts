@@ -4,6 +4,7 @@
  */
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
+import * as O from 'fp-ts/Option'
 import type * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
 import { Fallback, Retry, Schedule, TestClock } from '../src/index'
@@ -21,6 +22,25 @@ const recorder = (clock: TestClock.TestClock) => {
 }
 
 describe('Fallback.firstSuccess', () => {
+  it('an abort during the delay between alternatives ends the chain at once with a typed Aborted', async () => {
+    const clock = TestClock.make()
+    const { calls, alternative } = recorder(clock)
+    const controller = new AbortController()
+    const primary = alternative('primary', E.left('PrimaryDown' as const))
+    const backup = alternative('backup', E.right('from backup'))
+    const running = pipe(
+      [primary, backup] as const,
+      Fallback.firstSuccess(Schedule.spaced(60_000), { clock, signal: controller.signal }),
+    )()
+    await clock.whenSleeping()
+    controller.abort('shutting down')
+    const result = await running
+    expect(result).toEqual(E.left({ _tag: 'Aborted', reason: 'shutting down', lastError: O.some('PrimaryDown') }))
+    expect(calls).toEqual([['primary', 0]])
+    expect(clock.pending()).toBe(0)
+    expect(clock.now()).toBe(0)
+  })
+
   it('tries the alternatives in order with the schedule delays between them, and returns the first success', async () => {
     const clock = TestClock.make()
     const { calls, alternative } = recorder(clock)
