@@ -42,6 +42,24 @@ export interface Run {
   readonly spentAt: number | undefined
 }
 
+/** The budget a protection uses, if any. */
+const budgetFor = (protection: Protection): Budget.Budget | undefined =>
+  protection === 'aws' || protection === 'aws+breaker'
+    ? Budget.tokenBucket()()
+    : protection === 'grpc'
+      ? Budget.throttle()()
+      : undefined
+
+/** The breaker a protection uses, if any, reporting its state changes to `onChange`. */
+const breakerFor = (
+  protection: Protection,
+  clock: TestClock.TestClock,
+  onChange: (change: CircuitBreaker.StateChange) => unknown,
+): CircuitBreaker.CircuitBreaker | undefined =>
+  protection === 'breaker' || protection === 'aws+breaker'
+    ? CircuitBreaker.make(breakerOptions(clock, onChange))()
+    : undefined
+
 /**
  * Open-loop traffic (`rate` per second for `duration` ms) against a
  * dependency that is down the whole time, each request retried by
@@ -52,16 +70,8 @@ export const totalOutage = async (protection: Protection, rate = 50, duration = 
   const dependency = Dependency.make(clock, { health: () => 'down' })
   let spentAt: number | undefined
   const kickedIn = () => (spentAt ??= clock.now())
-  const budget =
-    protection === 'aws' || protection === 'aws+breaker'
-      ? Budget.tokenBucket()()
-      : protection === 'grpc'
-        ? Budget.throttle()()
-        : undefined
-  const breaker =
-    protection === 'breaker' || protection === 'aws+breaker'
-      ? CircuitBreaker.make(breakerOptions(clock, (c) => c.to === 'Open' && kickedIn()))()
-      : undefined
+  const budget = budgetFor(protection)
+  const breaker = breakerFor(protection, clock, (c) => c.to === 'Open' && kickedIn())
   const policy = pipe(
     Schedule.recurs(3),
     Schedule.whileInput((e: unknown) => !CircuitBreaker.isCircuitOpen(e)),
@@ -175,16 +185,8 @@ export const recovery = async (options: RecoveryOptions): Promise<Recovery> => {
   const clock = TestClock.make()
   const dependency = Dependency.make(clock, { health: Dependency.outage(outageFrom, outageTo), latency, capacity })
   const changes: Array<CircuitBreaker.StateChange> = []
-  const budget =
-    protection === 'aws' || protection === 'aws+breaker'
-      ? Budget.tokenBucket()()
-      : protection === 'grpc'
-        ? Budget.throttle()()
-        : undefined
-  const breaker =
-    protection === 'breaker' || protection === 'aws+breaker'
-      ? CircuitBreaker.make(breakerOptions(clock, (c) => changes.push(c)))()
-      : undefined
+  const budget = budgetFor(protection)
+  const breaker = breakerFor(protection, clock, (c) => changes.push(c))
   const policy = pipe(
     Schedule.exponential(50),
     Schedule.fullJitter,
