@@ -13,9 +13,16 @@
  */
 import * as E from 'fp-ts/Either'
 import type { IO } from 'fp-ts/IO'
+import * as O from 'fp-ts/Option'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
+import type { Any, Widen } from './Operation'
+import { isTransient } from './internal/classify'
 import { sanitize } from './internal/delay'
+import { operation } from './internal/operation'
+import type { AnyOperation, Env } from './internal/operation'
+import { hasTag } from './internal/tag'
 import * as check from './internal/validate'
 import * as Schedule from './Schedule'
 
@@ -38,14 +45,15 @@ export type State = 'Closed' | 'Open' | 'HalfOpen'
 
 /**
  * The failure of a call the breaker did not let through. `retryAt` is the
- * clock time from which a probe may pass, `remaining` the milliseconds until
- * then (0 when the breaker is half-open and its probes are all in flight).
- * {@link waitUntilRetryAt} makes a retry schedule wait exactly that long.
+ * clock time from which a probe may pass; `retryAfter` the milliseconds until
+ * then (0 when the breaker is half-open and its probes are all in flight):
+ * the retry hint that `Schedule.waitForHint` makes a retry wait out.
  *
  * @example
+ * import * as O from 'fp-ts/Option'
  * import { CircuitBreaker } from 'fp-ts-retry'
  *
- * const error: CircuitBreaker.CircuitOpen = { _tag: 'CircuitOpen', state: 'Open', retryAt: 30_000, remaining: 12_500 }
+ * const error: CircuitBreaker.CircuitOpen = { _tag: 'CircuitOpen', state: 'Open', retryAt: 30_000, retryAfter: O.some(12_500) }
  *
  * @since 0.1.0
  * @category model
@@ -56,8 +64,8 @@ export interface CircuitOpen {
   readonly state: 'Open' | 'HalfOpen'
   /** Clock time (ms) from which the breaker lets a probe through. */
   readonly retryAt: number
-  /** `retryAt - now`, in milliseconds. */
-  readonly remaining: number
+  /** The retry hint: `retryAt - now`, in milliseconds (always `some`). */
+  readonly retryAfter: O.Option<number>
 }
 
 /**
@@ -102,8 +110,7 @@ export interface Permit {
 
 /**
  * A breaker, shared by every call to one dependency. Wrap calls with
- * {@link protect} (or {@link protectAbortable}); `acquire` is the low-level
- * form for other kinds of code.
+ * {@link protect}; `acquire` is the low-level form for other kinds of code.
  *
  * @example
  * import { CircuitBreaker } from 'fp-ts-retry'
@@ -164,7 +171,14 @@ export interface Options {
   readonly halfOpenAfter?: number | Schedule.Schedule<unknown, unknown> | undefined
   /** How many successful probes close it (default 1); at most this many probe at once. */
   readonly probes?: number | undefined
-  /** Which errors count as failures (default: all); the others count as successes (a 404 says the service is up). */
+  /**
+   * Which errors count as failures; the others count as successes (a 404 says
+   * the service is up). Default: the transient ones, which say something about
+   * the dependency's health (as `Http.isTransient`: network errors, timeouts,
+   * 408, 429 and 5xx statuses worth retrying, an inner breaker's
+   * `CircuitOpen`); a 400, 401 or 404, or any error the library does not
+   * know, counts as a success. Pass `() => true` to count every error.
+   */
   readonly isFailure?: ((error: unknown) => boolean) | undefined
   /** The random source for a jittered `halfOpenAfter` schedule (default `Math.random`). */
   readonly random?: (() => number) | undefined
@@ -191,7 +205,7 @@ export interface Options {
  * await call()
  * await call()
  * await call()
- * // => { _tag: 'Left', left: { _tag: 'CircuitOpen', state: 'Open', retryAt: 5000, remaining: 5000 } }
+ * // => { _tag: 'Left', left: { _tag: 'CircuitOpen', state: 'Open', retryAt: 5000, retryAfter: { _tag: 'Some', value: 5000 } } }
  *
  * @throws RangeError when a count is not a positive integer, a delay is negative, NaN or infinite, or `threshold` is outside (0, 1]
  * @since 0.1.0
@@ -215,7 +229,7 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
     check.fail(fn, 'failureRate.threshold', 'a number in (0, 1]', threshold)
   const delays = halfOpenSchedule(fn, options.halfOpenAfter ?? 10_000)
   const probes = positive(fn, 'probes', options.probes ?? 1)
-  const isFailure = options.isFailure ?? (() => true)
+  const isFailure = options.isFailure ?? isTransient
   const clock = options.clock ?? Clock.live
   const random = options.random ?? Math.random
 
@@ -325,7 +339,7 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
         return E.right(permit(generation))
       }
       const at = state === 'Open' ? retryAt : now
-      return E.left({ _tag: 'CircuitOpen', state, retryAt: at, remaining: at - now })
+      return E.left({ _tag: 'CircuitOpen', state, retryAt: at, retryAfter: O.some(at - now) })
     }
 
     return {
@@ -360,13 +374,37 @@ const halfOpenSchedule = (
 // -------------------------------------------------------------------------------------
 
 /**
- * Runs a `TaskEither` through a breaker: while the breaker is open the call
- * fails at once with {@link CircuitOpen} (the action does not run);
- * otherwise the action runs and its outcome is recorded. A rejection (a
- * defect) is recorded as a failure and propagates.
+ * What the data-last {@link protect} returns: it guards either form of
+ * operation and returns the same form, its error type widened with
+ * {@link CircuitOpen}.
  *
- * Put it inside the retry, so that each attempt asks the breaker, and let
- * the schedule wait for it with {@link waitUntilRetryAt}.
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { CircuitBreaker } from 'fp-ts-retry'
+ *
+ * const guarded: CircuitBreaker.Protected = CircuitBreaker.protect(CircuitBreaker.make()())
+ * await guarded(TE.right('ok'))()
+ * // => { _tag: 'Right', right: 'ok' }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface Protected {
+  <Op extends Any>(self: Op): Widen<Op, CircuitOpen>
+}
+
+/**
+ * Runs an operation through a breaker: while the breaker is open the call
+ * fails at once with {@link CircuitOpen} (the operation does not run);
+ * otherwise it runs and its outcome is recorded. A rejection (a defect) is
+ * recorded as a failure and propagates. Either form of operation; a
+ * cancellable one gets the caller's environment as it is.
+ *
+ * Put it inside the retry, so that each attempt asks the breaker, and let the
+ * schedule wait for it with `Schedule.waitForHint`, which waits out the
+ * `CircuitOpen`'s `retryAfter`.
+ *
+ * Data-first: `CircuitBreaker.protect(self, breaker)`.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -378,7 +416,7 @@ const halfOpenSchedule = (
  * const call = pipe(
  *   getUser,
  *   CircuitBreaker.protect(breaker),
- *   Retry.retrying(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(3)), CircuitBreaker.waitUntilRetryAt)),
+ *   Retry.retrying(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(3)), Schedule.waitForHint(30_000))),
  * )
  * await call()
  * // => { _tag: 'Right', right: 'ada' }
@@ -386,15 +424,24 @@ const halfOpenSchedule = (
  * @since 0.1.0
  * @category combinators
  */
-export const protect =
-  (breaker: CircuitBreaker) =>
-  <E, A>(self: TaskEither<E, A>): TaskEither<E | CircuitOpen, A> =>
-  async () => {
+export function protect<E, A>(self: TaskEither<E, A>, breaker: CircuitBreaker): TaskEither<E | CircuitOpen, A>
+export function protect<R extends Env, E, A>(
+  self: ReaderTaskEither<R, E, A>,
+  breaker: CircuitBreaker,
+): ReaderTaskEither<R, E | CircuitOpen, A>
+export function protect(breaker: CircuitBreaker): Protected
+export function protect(...args: ReadonlyArray<unknown>): unknown {
+  if (typeof args[0] !== 'function') return (self: AnyOperation) => guard(self, args[0] as CircuitBreaker)
+  return guard(args[0] as AnyOperation, args[1] as CircuitBreaker)
+}
+
+const guard = (self: AnyOperation, breaker: CircuitBreaker): AnyOperation =>
+  operation(async (env) => {
     const permit = breaker.acquire()
     if (E.isLeft(permit)) return permit
-    let result: E.Either<E, A>
+    let result: E.Either<unknown, unknown>
     try {
-      result = await self()
+      result = await (env === undefined ? self() : self(env)())
     } catch (defect) {
       permit.right.onFailure(defect)
       throw defect
@@ -402,72 +449,19 @@ export const protect =
     if (E.isRight(result)) permit.right.onSuccess()
     else permit.right.onFailure(result.left)
     return result
-  }
+  })
 
 /**
- * {@link protect} for an abortable action (`(signal) => TaskEither`), as
- * built by `Timeout.timeout` and run by `Retry.retryingAbortable`.
+ * True for a {@link CircuitOpen} failure. Accepts any value.
  *
  * @example
- * import { pipe } from 'fp-ts/function'
- * import * as TE from 'fp-ts/TaskEither'
- * import { CircuitBreaker, Timeout } from 'fp-ts-retry'
- *
- * const breaker = CircuitBreaker.make()()
- * const attempt = pipe(
- *   (signal: AbortSignal) => TE.right(signal.aborted),
- *   Timeout.timeout(1_000),
- *   CircuitBreaker.protectAbortable(breaker),
- * )
- * await attempt(new AbortController().signal)()
- * // => { _tag: 'Right', right: false }
- *
- * @since 0.1.0
- * @category combinators
- */
-export const protectAbortable =
-  (breaker: CircuitBreaker) =>
-  <E, A>(self: (signal: AbortSignal) => TaskEither<E, A>) =>
-  (signal: AbortSignal): TaskEither<E | CircuitOpen, A> =>
-    protect(breaker)(self(signal))
-
-/**
- * True for a {@link CircuitOpen} failure.
- *
- * @example
+ * import * as O from 'fp-ts/Option'
  * import { CircuitBreaker } from 'fp-ts-retry'
  *
- * CircuitBreaker.isCircuitOpen({ _tag: 'CircuitOpen', state: 'Open', retryAt: 10, remaining: 10 })
+ * CircuitBreaker.isCircuitOpen({ _tag: 'CircuitOpen', state: 'Open', retryAt: 10, retryAfter: O.some(10) })
  * // => true
  *
  * @since 0.1.0
  * @category utils
  */
-export const isCircuitOpen = (error: unknown): error is CircuitOpen =>
-  typeof error === 'object' && error !== null && (error as { readonly _tag?: unknown })._tag === 'CircuitOpen'
-
-/**
- * Makes a retry schedule wait for an open breaker: after a
- * {@link CircuitOpen} failure, the delay is at least its `remaining` time, so
- * the next attempt lands when the breaker lets a probe through instead of
- * hammering it. Other failures keep the schedule's own delay; when the
- * schedule is done, it stays done.
- *
- * @example
- * import { pipe } from 'fp-ts/function'
- * import { CircuitBreaker, Schedule } from 'fp-ts-retry'
- *
- * const policy = pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(5)), CircuitBreaker.waitUntilRetryAt)
- * Schedule.simulate(policy, [new Error('503'), { _tag: 'CircuitOpen', state: 'Open', retryAt: 5_000, remaining: 4_700 }])
- * // => [100, 4700]
- *
- * @since 0.1.0
- * @category combinators
- */
-export const waitUntilRetryAt = <In, Out>(self: Schedule.Schedule<In, Out>): Schedule.Schedule<In, Out> =>
-  Schedule.make(self.initial, (state, input: In, context) => {
-    const decision = self.step(state, input, context)
-    return decision._tag === 'Continue' && isCircuitOpen(input) && input.remaining > decision.delay
-      ? { ...decision, delay: sanitize(input.remaining) }
-      : decision
-  })
+export const isCircuitOpen: (error: unknown) => error is CircuitOpen = hasTag<CircuitOpen>('CircuitOpen')

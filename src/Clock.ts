@@ -6,13 +6,30 @@
  */
 
 /**
+ * Why a sleep is taken, passed by the library as `sleep`'s third argument so
+ * that a clock (a `TestClock` above all) can tell them apart: `'backoff'` is
+ * the wait before a retry, `'timeout'` a per-attempt time limit. Your own
+ * code may pass any other name.
+ *
+ * @example
+ * import { Clock } from 'fp-ts-retry'
+ *
+ * const purpose: Clock.SleepPurpose = 'backoff'
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type SleepPurpose = 'backoff' | 'timeout' | (string & {})
+
+/**
  * Reads time and sleeps. `now()` is in milliseconds from an arbitrary origin;
- * only differences matter. `sleep(ms, signal)` resolves after `ms`, or at once
- * when `signal` aborts; it never rejects.
+ * only differences matter. `sleep(ms, signal, purpose)` resolves after `ms`,
+ * or at once when `signal` aborts; it never rejects. `purpose` says why the
+ * library sleeps ({@link SleepPurpose}); a clock may ignore it.
  *
  * Implement it to observe or reshape time: the retry driver only calls
- * `now()` and `sleep(ms, signal)`, and sleeps only for a positive, finite
- * delay (a zero delay retries without calling `sleep`).
+ * `now()` and `sleep(ms, signal, 'backoff')`, and sleeps only for a positive,
+ * finite delay (a zero delay retries without calling `sleep`).
  *
  * @example
  * import { Clock } from 'fp-ts-retry'
@@ -31,7 +48,7 @@
  */
 export interface Clock {
   readonly now: () => number
-  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
+  readonly sleep: (ms: number, signal?: AbortSignal, purpose?: SleepPurpose) => Promise<void>
 }
 
 /**

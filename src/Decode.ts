@@ -9,8 +9,10 @@
  */
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
-import * as TE from 'fp-ts/TaskEither'
 import type * as t from 'io-ts'
+import { chainEither } from './internal/operation'
+import type { AnyOperation } from './internal/operation'
+import type { Any, Mapped } from './Operation'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -152,8 +154,8 @@ export const validate =
     )
 
 /**
- * Decodes the result of a `TaskEither` with an io-ts codec, adding
- * {@link DecodeError} to its error union.
+ * Decodes the result of an operation (either form) with an io-ts codec,
+ * adding {@link DecodeError} to its error union.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -171,8 +173,8 @@ export const validate =
  */
 export const decode =
   <A>(codec: t.Decoder<unknown, A>) =>
-  <E>(self: TE.TaskEither<E, unknown>): TE.TaskEither<E | DecodeError, A> =>
-    pipe(self, TE.chainEitherKW(validate(codec)))
+  <Op extends Any>(self: Op): Mapped<Op, DecodeError, A> =>
+    chainEither(self as AnyOperation, validate(codec)) as Mapped<Op, DecodeError, A>
 
 // -------------------------------------------------------------------------------------
 // JSON
@@ -314,8 +316,9 @@ export const extractJson = (text: string): E.Either<DecodeError, unknown> => {
  */
 export const decodeText =
   <A>(codec: t.Decoder<unknown, A>) =>
-  <E>(self: TE.TaskEither<E, string>): TE.TaskEither<E | DecodeError, A> =>
-    pipe(
-      self,
-      TE.chainEitherKW((text) => pipe(extractJson(text), E.chain(validate(codec)))),
-    )
+  <Op extends Any<unknown, string>>(self: Op): Mapped<Op, DecodeError, A> =>
+    chainEither(self as AnyOperation, (text: string) => pipe(extractJson(text), E.chain(validate(codec)))) as Mapped<
+      Op,
+      DecodeError,
+      A
+    >

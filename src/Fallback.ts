@@ -3,12 +3,16 @@
  * times, then a backup, then another), with a schedule supplying the delays
  * between them. The first success wins; when every alternative has failed,
  * or the schedule gives up, the last error is returned, typed as the union of
- * the alternatives' errors.
+ * the alternatives' errors. The alternatives are all plain `TaskEither`s, or
+ * all cancellable `ReaderTaskEither`s (lift a `TaskEither` into the second
+ * form with `RTE.fromTaskEither`).
  *
  * @since 0.1.0
  */
 import { pipe } from 'fp-ts/function'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
+import type { AnyOperation, Env } from './internal/operation'
 import * as check from './internal/validate'
 import * as Retry from './Retry'
 import * as Schedule from './Schedule'
@@ -18,7 +22,8 @@ import * as Schedule from './Schedule'
 // -------------------------------------------------------------------------------------
 
 /**
- * A non-empty list of alternatives whose errors the schedule accepts.
+ * A non-empty list of plain `TaskEither` alternatives whose errors the
+ * schedule accepts.
  *
  * @example
  * import * as TE from 'fp-ts/TaskEither'
@@ -32,7 +37,30 @@ import * as Schedule from './Schedule'
 export type Alternatives<In> = readonly [TaskEither<In, unknown>, ...ReadonlyArray<TaskEither<In, unknown>>]
 
 /**
- * The error type of a `TaskEither` (a union when given a union).
+ * A non-empty list of cancellable alternatives (`ReaderTaskEither`s whose
+ * environment carries the signal) whose errors the schedule accepts.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Fallback, Operation } from 'fp-ts-retry'
+ *
+ * const chain: Fallback.CancellableAlternatives<string> = [
+ *   (_: Operation.Env) => TE.left('primary down'),
+ *   (_: Operation.Env) => TE.right('backup'),
+ * ]
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type CancellableAlternatives<In> = readonly [
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ReaderTaskEither<any, In, unknown>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ...ReadonlyArray<ReaderTaskEither<any, In, unknown>>,
+]
+
+/**
+ * The error type of an operation of either form (a union when given a union).
  *
  * @example
  * import * as TE from 'fp-ts/TaskEither'
@@ -43,10 +71,11 @@ export type Alternatives<In> = readonly [TaskEither<In, unknown>, ...ReadonlyArr
  * @since 0.1.0
  * @category utils
  */
-export type ErrorOf<T> = T extends TaskEither<infer E, unknown> ? E : never
+export type ErrorOf<T> =
+  T extends TaskEither<infer E, unknown> ? E : T extends ReaderTaskEither<never, infer E, unknown> ? E : never
 
 /**
- * The success type of a `TaskEither` (a union when given a union).
+ * The success type of an operation of either form (a union when given a union).
  *
  * @example
  * import * as TE from 'fp-ts/TaskEither'
@@ -57,7 +86,53 @@ export type ErrorOf<T> = T extends TaskEither<infer E, unknown> ? E : never
  * @since 0.1.0
  * @category utils
  */
-export type ValueOf<T> = T extends TaskEither<unknown, infer A> ? A : never
+export type ValueOf<T> =
+  T extends TaskEither<unknown, infer A> ? A : T extends ReaderTaskEither<never, unknown, infer A> ? A : never
+
+/**
+ * The environment that every one of a union of cancellable operations needs:
+ * the intersection of their environments.
+ *
+ * @example
+ * import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
+ * import { Fallback, Operation } from 'fp-ts-retry'
+ *
+ * type R = Fallback.EnvOf<ReaderTaskEither<Operation.Env & { a: 1 }, 'x', 0> | ReaderTaskEither<Operation.Env & { b: 2 }, 'y', 0>>
+ * // Operation.Env & { a: 1 } & { b: 2 }
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export type EnvOf<T> = (T extends (env: infer R) => unknown ? (r: R) => void : never) extends (r: infer I) => void
+  ? I
+  : never
+
+/**
+ * What the data-last {@link firstSuccess} returns: it takes alternatives of
+ * either form and returns that form.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Fallback, Schedule } from 'fp-ts-retry'
+ *
+ * const chain: Fallback.FirstSuccess<unknown> = Fallback.firstSuccess(Schedule.spaced(10))
+ * await chain([TE.left('down'), TE.right('backup')] as const)()
+ * // => { _tag: 'Right', right: 'backup' }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface FirstSuccess<In> {
+  <const T extends Alternatives<In> | CancellableAlternatives<In>>(
+    alternatives: T,
+  ): T extends Alternatives<In>
+    ? TaskEither<ErrorOf<T[number]>, ValueOf<T[number]>>
+    : ReaderTaskEither<
+        EnvOf<T[number]> & Env,
+        ErrorOf<T[number]> | Retry.Aborted<ErrorOf<T[number]>>,
+        ValueOf<T[number]>
+      >
+}
 
 // -------------------------------------------------------------------------------------
 // combinators
@@ -71,10 +146,12 @@ export type ValueOf<T> = T extends TaskEither<unknown, infer A> ? A : never
  * the alternatives' errors, its value type the union of their values.
  *
  * Repeat an alternative to retry it: `[primary, primary, primary, backup]`
- * is three tries of the primary, then the backup. Lazy: each call of the
+ * is three tries of the primary, then the backup. Lazy: each run of the
  * result starts again from the first alternative. The options are those of
- * `Retry.retrying` (`clock`, `random`, `onRetry`, `budget`, `onGiveUp`, and
- * `signal`, which widens the error type with `Retry.Aborted`).
+ * `Retry.retrying`. Cancellable alternatives each get the caller's
+ * environment, and an abort ends the chain with `Retry.Aborted`.
+ *
+ * Data-first: `Fallback.firstSuccess(alternatives, schedule, options)`.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -93,50 +170,49 @@ export type ValueOf<T> = T extends TaskEither<unknown, infer A> ? A : never
  * @since 0.1.0
  * @category combinators
  */
-export function firstSuccess<In, Out>(
-  schedule: Schedule.Schedule<In, Out>,
-  options?: Retry.RetryOptions<In>,
-): <const T extends Alternatives<In>>(alternatives: T) => TaskEither<ErrorOf<T[number]>, ValueOf<T[number]>>
-/**
- * {@link firstSuccess} with an `AbortSignal`: when it fires, a pending delay
- * between alternatives ends at once, no further alternative starts, and the
- * chain fails with `Retry.Aborted`, which widens the error type.
- *
- * @example
- * import { pipe } from 'fp-ts/function'
- * import * as TE from 'fp-ts/TaskEither'
- * import { Fallback, Schedule } from 'fp-ts-retry'
- *
- * const controller = new AbortController()
- * const primary: TE.TaskEither<'PrimaryDown', string> = TE.left('PrimaryDown')
- * const backup: TE.TaskEither<'BackupDown', string> = TE.right('from backup')
- * const chain = pipe(
- *   [primary, backup] as const,
- *   Fallback.firstSuccess(Schedule.spaced(60_000), { signal: controller.signal }),
- * )
- * const running = chain()
- * controller.abort('shutting down')
- * await running
- * // => { _tag: 'Left', left: { _tag: 'Aborted', reason: 'shutting down', lastError: { _tag: 'Some', value: 'PrimaryDown' } } }
- *
- * @since 0.1.0
- * @category combinators
- */
-export function firstSuccess<In, Out>(
-  schedule: Schedule.Schedule<In, Out>,
-  options: Retry.SignalOptions<In>,
-): <const T extends Alternatives<In>>(
+export function firstSuccess<const T extends Alternatives<unknown>, Out>(
   alternatives: T,
-) => TaskEither<ErrorOf<T[number]> | Retry.Aborted<ErrorOf<T[number]>>, ValueOf<T[number]>>
-export function firstSuccess<In, Out>(schedule: Schedule.Schedule<In, Out>, options?: Retry.SignalOptions<In>) {
-  return <const T extends Alternatives<In>>(alternatives: T) => {
-    const count = check.atLeast('Fallback.firstSuccess', 'alternatives.length', 1, alternatives.length)
-    type E = ErrorOf<T[number]>
-    type A = ValueOf<T[number]>
-    const policy = pipe(schedule, Schedule.intersect(Schedule.recurs(count - 1))) as Schedule.Schedule<E, unknown>
-    return Retry.retryingWith(
-      policy,
-      (options ?? {}) as Retry.SignalOptions<E>,
-    )((status) => alternatives[Math.min(status.attempt, count) - 1] as TaskEither<E, A>)
+  schedule: Schedule.Schedule<ErrorOf<T[number]>, Out>,
+  options?: Retry.RetryOptions<ErrorOf<T[number]>>,
+): TaskEither<ErrorOf<T[number]>, ValueOf<T[number]>>
+export function firstSuccess<const T extends CancellableAlternatives<unknown>, Out>(
+  alternatives: T,
+  schedule: Schedule.Schedule<ErrorOf<T[number]>, Out>,
+  options?: Retry.RetryOptions<ErrorOf<T[number]>>,
+): ReaderTaskEither<
+  EnvOf<T[number]> & Env,
+  ErrorOf<T[number]> | Retry.Aborted<ErrorOf<T[number]>>,
+  ValueOf<T[number]>
+>
+export function firstSuccess<In, Out, H = In>(
+  schedule: Schedule.Schedule<In, Out>,
+  options?: Retry.RetryOptions<H>,
+): FirstSuccess<In & H>
+export function firstSuccess(...args: ReadonlyArray<unknown>): unknown {
+  if (!Array.isArray(args[0])) {
+    const [schedule, options] = args as [Schedule.Schedule<unknown, unknown>, Retry.RetryOptions<unknown>]
+    return (alternatives: ReadonlyArray<AnyOperation>) => chain(alternatives, schedule, options)
   }
+  const [alternatives, schedule, options] = args as [
+    ReadonlyArray<AnyOperation>,
+    Schedule.Schedule<unknown, unknown>,
+    Retry.RetryOptions<unknown>,
+  ]
+  return chain(alternatives, schedule, options)
+}
+
+const chain = (
+  alternatives: ReadonlyArray<AnyOperation>,
+  schedule: Schedule.Schedule<unknown, unknown>,
+  options: Retry.RetryOptions<unknown> | undefined,
+): unknown => {
+  const count = check.atLeast('Fallback.firstSuccess', 'alternatives.length', 1, alternatives.length)
+  const policy = pipe(schedule, Schedule.intersect(Schedule.recurs(count - 1)))
+  // each attempt is the next alternative; `retryingWith` runs it in the caller's form
+  return Retry.retryingWith(
+    (status: Retry.RetryStatus<unknown>) =>
+      alternatives[Math.min(status.attempt, count) - 1] as TaskEither<unknown, unknown>,
+    policy,
+    options,
+  )
 }

@@ -33,7 +33,7 @@ import type { Duration } from './Duration'
 import { format } from './Duration'
 import * as D from './internal/decoder'
 import { sanitize } from './internal/delay'
-import { preview } from './internal/preview'
+import { preview } from './Policy'
 import type { DescribeOptions, PolicyError } from './Policy'
 import * as S from './Schedule'
 

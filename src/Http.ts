@@ -1,22 +1,24 @@
 /**
- * HTTP over `fetch` as a `TaskEither`, with failures a caller can match
- * exhaustively: a {@link NetworkError} (refused, reset, DNS), a
- * {@link TimeoutError}, or an {@link HttpError} carrying the status, the
+ * HTTP over `fetch` as a cancellable operation (see `Operation`), with
+ * failures a caller can match exhaustively: a {@link NetworkError} (refused,
+ * reset, DNS, cancelled) or an {@link HttpError} carrying the status, the
  * headers and the server's retry hint. {@link isTransient} tells which are
- * worth retrying, and {@link respectRetryAfter} makes a schedule wait as long
- * as the server asked.
+ * worth retrying, and `Schedule.waitForHint` makes a schedule wait as long as
+ * the server asked. Bound each attempt with `Timeout.timeout`: its signal
+ * cancels the request and its body.
  *
  * @since 0.1.0
  */
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
-import * as TE from 'fp-ts/TaskEither'
-import * as Clock from './Clock'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import * as Decode from './Decode'
+import * as classify from './internal/classify'
 import { MAX_DELAY, sanitize } from './internal/delay'
+import { chainEither } from './internal/operation'
 import * as check from './internal/validate'
-import * as Schedule from './Schedule'
+import type { Env } from './Operation'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -52,25 +54,6 @@ export interface NetworkError {
   readonly message: string
   /** What `fetch` (or reading the body) threw. */
   readonly cause: unknown
-}
-
-/**
- * The attempt took longer than its `timeout` and was aborted.
- *
- * @example
- * import { Http } from 'fp-ts-retry'
- *
- * const slow: Http.TimeoutError = { _tag: 'TimeoutError', method: 'GET', url: 'http://127.0.0.1/', timeout: 2000 }
- *
- * @since 0.1.0
- * @category model
- */
-export interface TimeoutError {
-  readonly _tag: 'TimeoutError'
-  readonly method: string
-  readonly url: string
-  /** The per-attempt timeout that elapsed, in ms. */
-  readonly timeout: number
 }
 
 /**
@@ -123,9 +106,7 @@ export interface HttpError {
  *   switch (error._tag) {
  *     case 'NetworkError':
  *       return `network: ${error.message}`
- *     case 'TimeoutError':
- *       return `timed out after ${error.timeout} ms`
- *     case 'HttpError':
+ *  *     case 'HttpError':
  *       return `HTTP ${error.status}`
  *   }
  * }
@@ -133,7 +114,7 @@ export interface HttpError {
  * @since 0.1.0
  * @category model
  */
-export type FetchError = NetworkError | TimeoutError | HttpError
+export type FetchError = NetworkError | HttpError
 
 /**
  * The options of a request: everything `fetch` takes (method, headers,
@@ -143,36 +124,24 @@ export type FetchError = NetworkError | TimeoutError | HttpError
  * `URLSearchParams`), not a stream: a retry sends it once per attempt.
  *
  * @example
- * import { Clock, Http } from 'fp-ts-retry'
+ * import { Http } from 'fp-ts-retry'
  *
  * const options: Http.RequestOptions = {
  *   method: 'POST',
  *   headers: { 'content-type': 'application/json', 'idempotency-key': 'order-42' },
  *   body: JSON.stringify({ item: 'book' }),
- *   timeout: 2000,
- *   clock: Clock.live,
  * }
  *
  * @since 0.1.0
  * @category model
  */
 export interface RequestOptions extends Omit<RequestInit, 'signal'> {
-  /** Aborts an attempt (response and, for {@link text} and {@link json}, its body) after this many ms; none by default. */
-  readonly timeout?: number | undefined
-  /** The clock the timeout sleeps on (default {@link Clock.live}); a `TestClock` makes timeouts virtual. */
-  readonly clock?: Clock.Clock | undefined
   /** Wall-clock time in ms since the epoch, to resolve an HTTP-date `Retry-After` (default `Date.now`). */
   readonly now?: (() => number) | undefined
   /** The `fetch` to call (default the global one). */
   readonly fetch?: typeof globalThis.fetch | undefined
   /** How many bytes of an error response's body to keep in {@link HttpError.body} (default 2048); the rest is cancelled. */
   readonly maxErrorBody?: number | undefined
-  /**
-   * Cancels the attempt when it aborts (e.g. the signal `Timeout.timeout` or
-   * `Retry.retryingAbortable` hands an abortable action). The attempt fails with a
-   * {@link NetworkError} whose `code` is `ABORT_ERR`, which {@link isTransient} does not retry.
-   */
-  readonly signal?: AbortSignal | undefined
 }
 
 // -------------------------------------------------------------------------------------
@@ -228,7 +197,7 @@ const parseHttpDate = (value: string, now: number): O.Option<number> => {
  * A date in the past means "retry now": `some(0)`. Anything malformed
  * (garbage, a negative or fractional number, an impossible date) is `none`,
  * never an exception. A huge value saturates at `Schedule.MAX_DELAY`; bound it
- * with {@link respectRetryAfter}.
+ * with `Schedule.waitForHint`.
  *
  * @example
  * import { Http } from 'fp-ts-retry'
@@ -320,7 +289,7 @@ export const retryAfter = (headers: Headers | Readonly<Record<string, string>>, 
  * @since 0.1.0
  * @category conditions
  */
-export const transientStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
+export const transientStatuses: ReadonlySet<number> = classify.transientStatuses
 
 /**
  * Whether a status is worth retrying: 408 Request Timeout, 429 Too Many
@@ -340,13 +309,16 @@ export const isTransientStatus = (status: number): boolean => transientStatuses.
 
 /**
  * The default classification: retry a {@link NetworkError} (except one
- * caused by the caller's own `signal`, code `ABORT_ERR`), a
- * {@link TimeoutError} and an {@link HttpError} whose status
- * {@link isTransientStatus}; never anything else (a `DecodeError` of a
- * response that arrived, or any other tagged error).
+ * caused by the caller's own signal, code `ABORT_ERR`), a
+ * `Timeout.TimeoutError`, an {@link HttpError} whose status
+ * {@link isTransientStatus}, and a `CircuitBreaker.CircuitOpen` (an open
+ * circuit is temporary: `Schedule.waitForHint` waits it out); never anything
+ * else (a `DecodeError` of a response that arrived, or any other value).
+ * Accepts any error, so it fits any slot: `Schedule.whileInput`, a breaker's
+ * `isFailure` (where it is the default).
  *
- * Use it with `Schedule.whileInput`, or write your own predicate in its place
- * (e.g. to retry 409 Conflict, or not to retry a `POST` after a timeout).
+ * Write your own predicate in its place to change the rule (e.g. to retry
+ * 409 Conflict, or not to retry a `POST` after a timeout).
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -364,73 +336,14 @@ export const isTransientStatus = (status: number): boolean => transientStatuses.
  * @since 0.1.0
  * @category conditions
  */
-export const isTransient = (error: { readonly _tag: string }): boolean => {
-  switch (error._tag) {
-    case 'NetworkError':
-      return !isAborted(error as NetworkError)
-    case 'TimeoutError':
-      return true
-    case 'HttpError':
-      return isTransientStatus((error as HttpError).status)
-    default:
-      return false
-  }
-}
-
-const isAborted = (error: NetworkError): boolean =>
-  error.code !== undefined && O.isSome(error.code) && error.code.value === ABORT_ERR
-
-/** The retry hint an error carries: an `HttpError`'s `retryAfter`. */
-const retryHintOf = (input: unknown): O.Option<number> => {
-  if (typeof input !== 'object' || input === null) return O.none
-  const { _tag, retryAfter } = input as Partial<HttpError>
-  return _tag === 'HttpError' && retryAfter !== undefined && O.isSome(retryAfter) ? retryAfter : O.none
-}
-
-/**
- * Honours the server's retry hint: when the error is an {@link HttpError}
- * with a `retryAfter`, the delay becomes that hint if it is longer than the
- * schedule's own, but never more than `max` ms (a server cannot park the
- * client for an hour). Never turns a *done* into a *continue*.
- *
- * Put it before `Schedule.upTo`, so the deadline sees the real delay.
- *
- * @example
- * import { pipe } from 'fp-ts/function'
- * import * as O from 'fp-ts/Option'
- * import { Http, Schedule } from 'fp-ts-retry'
- *
- * const limited = (ms: number): Http.HttpError => ({
- *   _tag: 'HttpError', method: 'GET', url: '/', status: 429, statusText: 'Too Many Requests',
- *   headers: {}, retryAfter: O.some(ms), body: '',
- * })
- * const policy = pipe(Schedule.spaced(100), Schedule.intersect(Schedule.recurs(3)), Http.respectRetryAfter(5000))
- * Schedule.simulate(policy, [limited(2000), limited(10), limited(3_600_000)])
- * // => [2000, 100, 5000]
- *
- * @throws RangeError when `max` is negative, NaN or infinite
- * @since 0.1.0
- * @category combinators
- */
-export const respectRetryAfter = (max: number) => {
-  const limit = check.delay('Http.respectRetryAfter', 'max', max)
-  return <In, Out>(self: Schedule.Schedule<In, Out>): Schedule.Schedule<In, Out> =>
-    Schedule.make(self.initial, (state: unknown, input: In, context) => {
-      const decision = self.step(state, input, context)
-      if (decision._tag === 'Done') return decision
-      const hint = retryHintOf(input)
-      return O.isSome(hint)
-        ? { ...decision, delay: Math.max(sanitize(decision.delay), Math.min(hint.value, limit)) }
-        : decision
-    })
-}
+export const isTransient: (error: unknown) => boolean = classify.isTransient
 
 // -------------------------------------------------------------------------------------
 // running a request
 // -------------------------------------------------------------------------------------
 
 const DEFAULT_MAX_ERROR_BODY = 2048
-const ABORT_ERR = 'ABORT_ERR'
+const ABORT_ERR = classify.ABORT_ERR
 
 /** The messages of an error and its causes, and the first `code` on the way. */
 const describeCause = (error: unknown): { readonly message: string; readonly code: O.Option<string> } => {
@@ -479,46 +392,32 @@ const send = <A>(
   url: string | URL,
   options: RequestOptions,
   read: (response: Response) => Promise<A>,
-): TE.TaskEither<FetchError, A> => {
-  const { timeout, clock, now, fetch: doFetch, maxErrorBody, signal: outer, ...init } = options
-  if (timeout !== undefined) check.delay('Http.request', 'timeout', timeout)
+): ReaderTaskEither<Env, FetchError, A> => {
+  const { now, fetch: doFetch, maxErrorBody, ...init } = options as RequestOptions & { signal?: unknown }
+  delete init.signal // the signal comes at run time, from the environment
   if (maxErrorBody !== undefined) check.count('Http.request', 'maxErrorBody', maxErrorBody)
   const method = (init.method ?? 'GET').toUpperCase()
   const href = String(url)
-  return async () => {
-    const controller = new AbortController()
-    const timer = new AbortController()
-    let timedOut = false
-    const cancel = () => controller.abort(outer?.reason)
-    if (outer?.aborted) cancel()
-    else outer?.addEventListener('abort', cancel, { once: true })
-    if (timeout !== undefined) {
-      void (clock ?? Clock.live).sleep(timeout, timer.signal).then(() => {
-        if (timer.signal.aborted) return
-        timedOut = true
-        controller.abort()
-      })
-    }
-    const failure = (cause: unknown): FetchError => {
-      if (timedOut) return { _tag: 'TimeoutError', method, url: href, timeout: timeout ?? 0 }
-      if (outer?.aborted) {
-        const { message } = describeCause(outer.reason)
-        return {
-          _tag: 'NetworkError',
-          method,
-          url: href,
-          code: O.some(ABORT_ERR),
-          message: `aborted: ${message}`,
-          cause,
+  return ({ signal }) =>
+    async () => {
+      const failure = (cause: unknown): FetchError => {
+        if (signal.aborted) {
+          const { message } = describeCause(signal.reason)
+          return {
+            _tag: 'NetworkError',
+            method,
+            url: href,
+            code: O.some(ABORT_ERR),
+            message: `aborted: ${message}`,
+            cause,
+          }
         }
+        const { message, code } = describeCause(cause)
+        return { _tag: 'NetworkError', method, url: href, code, message, cause }
       }
-      const { message, code } = describeCause(cause)
-      return { _tag: 'NetworkError', method, url: href, code, message, cause }
-    }
-    try {
       let response: Response
       try {
-        response = await (doFetch ?? globalThis.fetch)(url, { ...init, signal: controller.signal })
+        response = await (doFetch ?? globalThis.fetch)(url, { ...(init as RequestInit), signal })
       } catch (cause) {
         return E.left(failure(cause))
       }
@@ -545,11 +444,7 @@ const send = <A>(
       } catch (cause) {
         return E.left(failure(cause))
       }
-    } finally {
-      timer.abort()
-      outer?.removeEventListener('abort', cancel)
     }
-  }
 }
 
 /**
@@ -557,48 +452,55 @@ const send = <A>(
  * status is 2xx (its body unread, yours to read once), otherwise a
  * {@link FetchError}. An error response's body is read (its first
  * `maxErrorBody` bytes kept in the error) or cancelled, so no connection
- * leaks. Nothing throws; each call of the `TaskEither` sends a fresh request,
- * so it can be retried as is.
+ * leaks. Nothing throws; each run sends a fresh request, so it can be
+ * retried as is.
  *
- * The `timeout` covers the wait for the response headers only; use
- * {@link text} or {@link json} to have it cover the body too.
+ * A cancellable operation: the environment's signal cancels the request (a
+ * {@link NetworkError} with code `ABORT_ERR`, which {@link isTransient} does
+ * not retry). `Timeout.timeout` around it covers the wait for the response
+ * headers only; use {@link text} or {@link json} to have it cover the body
+ * too.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
- * import { Http, Retry, Schedule } from 'fp-ts-retry'
+ * import { Http, Operation, Retry, Schedule, Timeout } from 'fp-ts-retry'
  *
  * const getStatus = pipe(
- *   Http.request('http://127.0.0.1:8080/health', { timeout: 2000 }),
+ *   Http.request('http://127.0.0.1:8080/health'),
+ *   Timeout.timeout(2000),
  *   Retry.retrying(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(3)), Schedule.whileInput(Http.isTransient))),
  * )
- * // await getStatus() => Right(Response) or Left(Http.FetchError)
+ * // await getStatus({ signal })() or Operation.run(getStatus)()
+ * //   => Right(Response) or Left(FetchError | TimeoutError | Aborted)
  *
- * @throws RangeError when `timeout` is negative, NaN or infinite, or `maxErrorBody` not a non-negative integer
+ * @throws RangeError when `maxErrorBody` is not a non-negative integer
  * @since 0.1.0
  * @category constructors
  */
-export const request = (url: string | URL, options: RequestOptions = {}): TE.TaskEither<FetchError, Response> =>
+export const request = (url: string | URL, options: RequestOptions = {}): ReaderTaskEither<Env, FetchError, Response> =>
   send(url, options, (response) => Promise.resolve(response))
 
 /**
  * Performs one request and reads the whole body as text inside the attempt:
  * a connection reset while the body arrives is a {@link NetworkError} (so it
- * is retried like any other), and the `timeout` covers the body too.
+ * is retried like any other), and a `Timeout.timeout` around it covers the
+ * body too.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
- * import { Http, Retry, Schedule } from 'fp-ts-retry'
+ * import { Http, Retry, Schedule, Timeout } from 'fp-ts-retry'
  *
  * const page = pipe(
- *   Http.text('http://127.0.0.1:8080/readme.txt', { timeout: 5000 }),
+ *   Http.text('http://127.0.0.1:8080/readme.txt'),
+ *   Timeout.timeout(5000),
  *   Retry.retrying(pipe(Schedule.spaced(500), Schedule.intersect(Schedule.recurs(2)), Schedule.whileInput(Http.isTransient))),
  * )
  *
- * @throws RangeError when `timeout` or `maxErrorBody` is invalid (see {@link request})
+ * @throws RangeError when `maxErrorBody` is invalid (see {@link request})
  * @since 0.1.0
  * @category constructors
  */
-export const text = (url: string | URL, options: RequestOptions = {}): TE.TaskEither<FetchError, string> =>
+export const text = (url: string | URL, options: RequestOptions = {}): ReaderTaskEither<Env, FetchError, string> =>
   send(url, options, (response) => response.text())
 
 /**
@@ -612,18 +514,18 @@ export const text = (url: string | URL, options: RequestOptions = {}): TE.TaskEi
  * import { Decode, Http } from 'fp-ts-retry'
  *
  * const Joke = t.type({ id: t.number, joke: t.string })
- * const joke = pipe(Http.json('http://127.0.0.1:8080/joke', { timeout: 1000 }), Decode.decode(Joke))
- * // joke: TaskEither<Http.FetchError | Decode.DecodeError, { id: number; joke: string }>
+ * const joke = pipe(Http.json('http://127.0.0.1:8080/joke'), Decode.decode(Joke))
+ * // joke: ReaderTaskEither<Operation.Env, Http.FetchError | Decode.DecodeError, { id: number; joke: string }>
  *
- * @throws RangeError when `timeout` or `maxErrorBody` is invalid (see {@link request})
+ * @throws RangeError when `maxErrorBody` is invalid (see {@link request})
  * @since 0.1.0
  * @category constructors
  */
 export const json = (
   url: string | URL,
   options: RequestOptions = {},
-): TE.TaskEither<FetchError | Decode.DecodeError, unknown> =>
-  pipe(text(url, options), TE.chainEitherKW(Decode.parseJson))
+): ReaderTaskEither<Env, FetchError | Decode.DecodeError, unknown> =>
+  chainEither(text(url, options), Decode.parseJson) as ReaderTaskEither<Env, FetchError | Decode.DecodeError, unknown>
 
 /**
  * The longest hint {@link parseRetryAfter} can return (`Schedule.MAX_DELAY`).

@@ -22,7 +22,7 @@ import type { ReadonlyNonEmptyArray } from 'fp-ts/ReadonlyNonEmptyArray'
 import * as t from 'io-ts'
 import * as Duration from './Duration'
 import * as D from './internal/decoder'
-import { list, preview, retries as plural } from './internal/preview'
+import * as Random from './Random'
 import * as S from './Schedule'
 
 // -------------------------------------------------------------------------------------
@@ -872,4 +872,54 @@ export const describe = <In = unknown>(
   } catch (error) {
     return `An invalid policy (${error instanceof Error ? error.message : 'it threw'}).`
   }
+}
+
+/** "a", "a and b", "a, b and c". */
+const list = (items: ReadonlyArray<string>): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
+
+/** "1 retry", "3 retries". */
+const plural = (n: number): string => `${n} ${n === 1 ? 'retry' : 'retries'}`
+
+/**
+ * The sentence that shows what any schedule does: its first delays, stepped
+ * purely with a seeded random source, and whether it ends within `steps`
+ * failures. Never throws: a schedule that throws when stepped with `input`
+ * is reported as such. {@link describe} ends with it.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Policy, Schedule } from 'fp-ts-retry'
+ *
+ * Policy.preview(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(2))))
+ * // => 'With random seed 1, its delays are 100ms and 200ms, and it gives up after 2 retries.'
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const preview = <In>(schedule: S.Schedule<In, unknown>, options?: DescribeOptions<In>): string => {
+  const wanted = options?.steps
+  const steps = Number.isFinite(wanted) ? Math.max(1, Math.min(1000, Math.floor(wanted as number))) : 10
+  const seed = Number.isSafeInteger(options?.seed) ? (options?.seed as number) : 1
+  let decisions: ReadonlyArray<S.TraceStep<unknown>>
+  try {
+    decisions = S.trace(schedule, Array<In>(steps).fill(options?.input as In), { random: Random.seeded(seed) })
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : D.show(error)
+    return `Stepping it with ${D.show(options?.input)} as the error threw (${reason}); pass a representative error as "input" to see its delays.`
+  }
+  const delays = decisions.filter((d) => d._tag === 'Continue').map((d) => Duration.format(d.delay))
+  const ended = decisions.at(-1)?._tag === 'Done'
+  if (delays.length === 0) return 'It never retries: the first failure is final.'
+  const which = ended
+    ? delays.length === 1
+      ? 'only delay is'
+      : 'delays are'
+    : delays.length === 1
+      ? 'first delay is'
+      : `first ${delays.length} delays are`
+  const shown = `With random seed ${seed}, its ${which} ${list(delays)}`
+  return ended
+    ? `${shown}, and it gives up after ${plural(delays.length)}.`
+    : `${shown}, and it is still retrying after ${steps} ${steps === 1 ? 'failure' : 'failures'}.`
 }

@@ -1,16 +1,28 @@
 /**
- * The retry driver: runs a `TaskEither`, and after each `Left` steps a
+ * The retry driver: runs an operation, and after each `Left` steps a
  * {@link Schedule.Schedule} with the error to decide whether, and after how
  * long, to run it again. Failures stay typed values; nothing here throws.
+ *
+ * Every entry point takes either form of operation (see {@link Operation}) and
+ * returns the same form: a `TaskEither` stays a `TaskEither`; a cancellable
+ * `ReaderTaskEither` stays one, its environment passed to every attempt, and
+ * gains {@link Aborted} in its error type. Every entry point also has a
+ * data-first form under the same name, which types the hooks by the
+ * operation's own error.
  *
  * @since 0.1.0
  */
 import * as E from 'fp-ts/Either'
 import * as O from 'fp-ts/Option'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import type { Budget, Refused } from './Budget'
+import type { Any, EnvOf, ErrorOf, ValueOf, Widen } from './Operation'
 import * as Clock from './Clock'
 import { sanitize } from './internal/delay'
+import { ABORTED, operation, whenAborted } from './internal/operation'
+import type { AnyOperation, Env } from './internal/operation'
+import { hasTag } from './internal/tag'
 import type { Schedule, StepContext } from './Schedule'
 
 // -------------------------------------------------------------------------------------
@@ -65,16 +77,13 @@ export interface RetryEvent<E> {
 }
 
 /**
- * Options of every retrying function, without a signal.
+ * Options of every retrying function.
  *
- * `onRetry` sees the error as the schedule's input type. For the action's own
- * error type, give the schedule a typed input (e.g. through
- * `Schedule.whileInput`) or use the data-first {@link retry}.
- *
- * To stop the retries with an `AbortSignal`, pass {@link SignalOptions}
- * instead: the result's error type then widens with {@link Aborted}. These
- * options declare `signal?: undefined`, so an options value that may hold a
- * signal is never typed as these.
+ * The hooks see the operation's error type `E`. In the data-first form
+ * (`Retry.retrying(self, schedule, options)`) it is inferred from the
+ * operation; in the data-last form, annotate the hook
+ * (`onRetry: (event: Retry.RetryEvent<HttpError>) => ...`) and the result
+ * accepts only operations whose errors the hook can take.
  *
  * @example
  * import { Retry, TestClock, Random } from 'fp-ts-retry'
@@ -99,30 +108,6 @@ export interface RetryOptions<E> {
   readonly budget?: Budget | undefined
   /** Called once when the call gives up with its last error, saying why: the schedule was done or the budget refused. */
   readonly onGiveUp?: ((event: GiveUpEvent<E>) => void) | undefined
-  /** No signal here: options with a signal are {@link SignalOptions}, and widen the error type with {@link Aborted}. */
-  readonly signal?: undefined
-}
-
-/**
- * Options of every retrying function, with an `AbortSignal` that stops the
- * retries: when it fires, a pending backoff sleep ends at once (its timer
- * cleared), no further attempt starts, and the call fails with
- * {@link Aborted}. Given these options, every entry point widens its error
- * type with `Aborted<E>`; so does an options value whose `signal` is optional
- * or may be `undefined` (conservative: such a call may still abort).
- *
- * @example
- * import { Retry, TestClock } from 'fp-ts-retry'
- *
- * const controller = new AbortController()
- * const options: Retry.SignalOptions<Error> = { signal: controller.signal, clock: TestClock.make() }
- *
- * @since 0.1.0
- * @category model
- */
-export interface SignalOptions<E> extends Omit<RetryOptions<E>, 'signal'> {
-  /** When it fires, a pending sleep ends at once, no further attempt starts and the call fails with {@link Aborted}. */
-  readonly signal?: AbortSignal | undefined
 }
 
 /**
@@ -165,9 +150,11 @@ export interface GiveUpEvent<E> {
 }
 
 /**
- * The failure of a call whose signal fired (any entry point given
- * {@link SignalOptions}): no further attempt was started. Carries the
- * signal's reason and the last attempt's error.
+ * The failure of a cancellable operation whose signal fired while it was
+ * retrying: the call ended at once (a backoff sleep cut short, an attempt in
+ * flight no longer awaited) and no further attempt started. Carries the
+ * signal's reason and the last failed attempt's error. Only the cancellable
+ * form has it in its error type: a plain `TaskEither` has no signal.
  *
  * @example
  * import * as O from 'fp-ts/Option'
@@ -187,20 +174,121 @@ export interface Aborted<E> {
 }
 
 /**
- * Options of {@link retryingAbortable}: those of every entry point plus the signal
- * that stops the retries.
+ * The type of an operation once retrying: a `TaskEither` keeps its exact
+ * type; a cancellable `ReaderTaskEither` gains {@link Aborted}.
  *
  * @example
- * import { Retry, TestClock } from 'fp-ts-retry'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
+ * import { Operation, Retry } from 'fp-ts-retry'
  *
- * const options: Retry.AbortableOptions<Error> = { signal: new AbortController().signal, clock: TestClock.make() }
+ * type Same = Retry.Retried<TE.TaskEither<Error, number>> // TaskEither<Error, number>
+ * type Wider = Retry.Retried<ReaderTaskEither<Operation.Env, Error, number>> // ReaderTaskEither<Env, Error | Aborted<Error>, number>
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category model
  */
-export interface AbortableOptions<E> extends SignalOptions<E> {
-  /** When it fires, a pending sleep ends at once, no further attempt starts and the call fails with {@link Aborted}. */
-  readonly signal: AbortSignal
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Retried<Op> = Op extends TaskEither<any, any> ? Op : Widen<Op, Aborted<ErrorOf<Op>>>
+
+/**
+ * What the data-last {@link retrying} returns: a function from an operation
+ * of either form whose errors the schedule (and the hooks) accept to the same
+ * operation, retrying (see {@link Retried}).
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const withRetries: Retry.Retrying<unknown> = Retry.retrying(Schedule.recurs(2))
+ * await withRetries(TE.right(1))()
+ * // => { _tag: 'Right', right: 1 }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface Retrying<In> {
+  <Op extends Any<In>>(self: Op): Retried<Op>
+}
+
+/**
+ * What the data-last {@link retryingWith} returns: it takes an action that
+ * builds each attempt, of either form, from its {@link RetryStatus}.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const adaptive: Retry.RetryingWith<unknown> = Retry.retryingWith(Schedule.recurs(2))
+ * await adaptive((status: Retry.RetryStatus<string>) => (status.attempt < 3 ? TE.left('again') : TE.right(status.attempt)))()
+ * // => { _tag: 'Right', right: 3 }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface RetryingWith<In> {
+  <Act extends (status: RetryStatus<never>) => Any<In>>(action: Act): Retried<ReturnType<Act>>
+}
+
+/**
+ * A function returning an operation of either form whose errors `In` covers:
+ * what {@link retryable} wraps.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry } from 'fp-ts-retry'
+ *
+ * const getUser: Retry.OperationFunction<Error> = (id: string) => TE.right({ id })
+ *
+ * @since 0.2.0
+ * @category model
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OperationFunction<In> = (...args: any) => Any<In>
+
+/**
+ * The type of a function wrapped by {@link retryable}: a function returning a
+ * `TaskEither` keeps its exact type (generic parameters and overloads
+ * included); one returning a cancellable `ReaderTaskEither` keeps its
+ * parameters and gains {@link Aborted}.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry } from 'fp-ts-retry'
+ *
+ * type Get = (id: string) => TE.TaskEither<Error, number>
+ * type Same = Retry.RetriedFunction<Get> // (id: string) => TE.TaskEither<Error, number>
+ *
+ * @since 0.2.0
+ * @category model
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RetriedFunction<F> = F extends (...args: any) => TaskEither<any, any>
+  ? F
+  : F extends (...args: infer P) => infer Op
+    ? (...args: P) => Retried<Op>
+    : never
+
+/**
+ * What the data-last {@link retryable} returns: it wraps one function, or a
+ * whole client (a record of functions, each returning an operation), keeping
+ * every type it can (see {@link RetriedFunction}).
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Retry, Schedule } from 'fp-ts-retry'
+ *
+ * const wrap: Retry.Retryable<unknown> = Retry.retryable(Schedule.recurs(1))
+ * await wrap((n: number) => TE.right(n * 2))(21)()
+ * // => { _tag: 'Right', right: 42 }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface Retryable<In> {
+  <T extends OperationFunction<In> | { readonly [K in keyof T]: OperationFunction<In> }>(
+    target: T,
+  ): T extends OperationFunction<In> ? RetriedFunction<T> : { readonly [K in keyof T]: RetriedFunction<T[K]> }
 }
 
 /**
@@ -211,6 +299,9 @@ export interface AbortableOptions<E> extends SignalOptions<E> {
  * @internal
  */
 type Outcome<E, A, Out> = E.Right<A> | { readonly _tag: 'GaveUp'; readonly error: E; readonly out: Out }
+
+/** One attempt of the operation, given its status and the caller's environment (`undefined` for a `TaskEither`). */
+type Attempt<E, A> = (status: RetryStatus<E>, env: Env | undefined) => Promise<E.Either<E, A>>
 
 const NONE: O.Option<never> = O.none
 
@@ -229,29 +320,51 @@ const aborted = <E>(signal: AbortSignal, lastError: O.Option<E>): Aborted<E> => 
  * The loop behind every entry point: one `async` function, so the stack and
  * memory stay constant however many attempts run, and a zero delay retries
  * without touching a timer. `giveUp` builds the result when the schedule or
- * the budget ends the call, `abort` when `options.signal` fires (never called
- * without a signal). Without a signal, a budget or `onGiveUp` it allocates
- * nothing beyond the attempts' own results on the success path.
+ * the budget ends the call, `abort` when the environment's signal fires (never
+ * called for a `TaskEither`, which has no signal). With a signal, one
+ * listener serves the whole call: each attempt and each sleep is raced
+ * against it, and it is removed when the call settles.
  */
 async function drive<E, A, Out, G>(
   schedule: Schedule<E, Out>,
-  options: SignalOptions<E> | undefined,
-  action: (status: RetryStatus<E>) => TaskEither<E, A>,
+  options: RetryOptions<E> | undefined,
+  attempt: Attempt<E, A>,
+  env: Env | undefined,
+  giveUp: (error: E, out: Out) => G,
+  abort: (aborted: Aborted<E>) => G,
+): Promise<E.Right<A> | G> {
+  const signal = env?.signal
+  if (signal === undefined) return loop(schedule, options, attempt, undefined, undefined, giveUp, abort)
+  if (signal.aborted) return abort(aborted(signal, NONE))
+  const watch = whenAborted(signal)
+  try {
+    return await loop(schedule, options, attempt, env, watch.fired, giveUp, abort)
+  } finally {
+    watch.release()
+  }
+}
+
+async function loop<E, A, Out, G>(
+  schedule: Schedule<E, Out>,
+  options: RetryOptions<E> | undefined,
+  attempt: Attempt<E, A>,
+  env: Env | undefined,
+  fired: Promise<typeof ABORTED> | undefined,
   giveUp: (error: E, out: Out) => G,
   abort: (aborted: Aborted<E>) => G,
 ): Promise<E.Right<A> | G> {
   const clock = options?.clock ?? Clock.live
   const onRetry = options?.onRetry
   const budget = options?.budget
-  const signal = options?.signal
+  const signal = env?.signal
   // made at the first failure, so that a success allocates nothing
   let context: { elapsed: number; random: () => number } | undefined
   const start = clock.now()
   let state = schedule.initial
   let status: RetryStatus<E> = FIRST
-  if (signal !== undefined && signal.aborted) return abort(aborted(signal, NONE))
   for (;;) {
-    const result = await action(status)()
+    const result = fired === undefined ? await attempt(status, env) : await Promise.race([attempt(status, env), fired])
+    if (result === ABORTED) return abort(aborted(signal as AbortSignal, status.lastError))
     if (E.isRight(result)) {
       if (budget !== undefined) budget.recordSuccess()
       return result
@@ -273,7 +386,7 @@ async function drive<E, A, Out, G>(
     }
     const delay = sanitize(decision.delay)
     onRetry?.({ attempt: status.attempt, error, delay, elapsed: context.elapsed })
-    if (delay > 0) await clock.sleep(delay, signal)
+    if (delay > 0) await clock.sleep(delay, signal, 'backoff')
     if (signal !== undefined && signal.aborted) return abort(aborted(signal, O.some(error)))
     state = decision.state
     status = {
@@ -297,33 +410,47 @@ const gaveUp = <E, Out>(error: E, out: Out): Outcome<E, never, Out> => ({ _tag: 
 /** Keeps the `Aborted` failure as it is, for callers that tell it apart from a give-up by its `_tag`. */
 const keepAborted = <E>(failure: Aborted<E>): Aborted<E> => failure
 
-/** `retrying` for any options: the overloads of the entry points choose the type, this does the work. */
-const retryingAny =
-  <In, Out>(schedule: Schedule<In, Out>, options: SignalOptions<In> | undefined) =>
-  <E extends In, A>(self: TaskEither<E, A>): TaskEither<E | Aborted<E>, A> => {
-    const action = () => self
-    return () =>
-      drive<E, A, Out, E.Either<E | Aborted<E>, never>>(schedule, options, action, giveUpWithLeft, leftAborted)
-  }
+/** Runs the operation `self` once, in the caller's form. */
+const runOnce =
+  <E, A>(self: AnyOperation): Attempt<E, A> =>
+  (_, env) =>
+    env === undefined ? self() : self(env)()
+
+/** The retrying operation over `attempt`, in the caller's form. */
+const retried = <E, A, Out>(
+  schedule: Schedule<E, Out>,
+  options: RetryOptions<E> | undefined,
+  attempt: Attempt<E, A>,
+): AnyOperation =>
+  operation((env) =>
+    drive<E, A, Out, E.Either<E | Aborted<E>, never>>(schedule, options, attempt, env, giveUpWithLeft, leftAborted),
+  )
+
+/** True for a schedule, which tells a data-last call (schedule first) from a data-first one. */
+const isSchedule = (value: unknown): value is Schedule<never, unknown> =>
+  typeof value === 'object' && value !== null && (value as { readonly _tag?: unknown })._tag === 'Schedule'
 
 // -------------------------------------------------------------------------------------
 // combinators
 // -------------------------------------------------------------------------------------
 
 /**
- * Retries a `TaskEither` by a schedule: runs it; on `Left(e)` steps the
+ * Retries an operation by a schedule: runs it; on `Left(e)` steps the
  * schedule with `e`, sleeps the delay on the clock and runs it again, until a
  * `Right` (returned at once) or until the schedule is done (the **last**
- * `Left` is returned). Lazy: nothing runs until the result is called, and each
- * call retries afresh.
+ * `Left` is returned). Lazy: nothing runs until the result is run, and each
+ * run retries afresh.
  *
- * The action's error type is kept; a schedule typed for another error type
- * does not compile. A `TaskEither` that rejects instead of returning `Left`
- * is a defect: it is not retried, the rejection propagates.
+ * A `TaskEither` stays a `TaskEither` with the same type. A cancellable
+ * `ReaderTaskEither` stays one: every attempt gets the caller's environment,
+ * and when its signal fires the call ends at once with {@link Aborted}
+ * (see {@link Operation}). The operation's error type is kept; a schedule
+ * typed for another error type does not compile. An operation that rejects
+ * instead of returning `Left` is a defect: it is not retried, the rejection
+ * propagates.
  *
- * With a `signal` in the options ({@link SignalOptions}), an abort ends the
- * retries and the error type widens with {@link Aborted}: see the second
- * signature.
+ * Data-first: `Retry.retrying(self, schedule, options)`, which types the
+ * hooks by the operation's error.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -339,29 +466,10 @@ const retryingAny =
  * await robust()
  * // => { _tag: 'Right', right: 'ada' }
  *
- * @since 0.1.0
- * @category combinators
- */
-export function retrying<In, Out>(
-  schedule: Schedule<In, Out>,
-  options?: RetryOptions<In>,
-): <E extends In, A>(self: TaskEither<E, A>) => TaskEither<E, A>
-/**
- * {@link retrying} with an `AbortSignal`: when it fires, a pending backoff
- * sleep ends at once (its timer cleared), no further attempt starts, and the
- * call fails with {@link Aborted}, carrying the signal's reason and the last
- * error. The error type widens with `Aborted<E>`. An attempt already running
- * is not interrupted: to cancel it too, use {@link retryingAbortable}, whose
- * action receives the signal.
- *
- * @example
- * import { pipe } from 'fp-ts/function'
- * import * as TE from 'fp-ts/TaskEither'
- * import { Retry, Schedule } from 'fp-ts-retry'
- *
+ * // cancellable: the signal comes at run time
  * const controller = new AbortController()
- * const call: TE.TaskEither<string, never> = TE.left('503')
- * const running = pipe(call, Retry.retrying(Schedule.spaced(5_000), { signal: controller.signal }))()
+ * const call = Retry.retrying((_: { signal: AbortSignal }) => TE.left('503'), Schedule.spaced(5_000))
+ * const running = call({ signal: controller.signal })()
  * controller.abort('shutting down')
  * await running
  * // => { _tag: 'Left', left: { _tag: 'Aborted', reason: 'shutting down', lastError: { _tag: 'Some', value: '503' } } }
@@ -369,52 +477,34 @@ export function retrying<In, Out>(
  * @since 0.1.0
  * @category combinators
  */
-export function retrying<In, Out>(
-  schedule: Schedule<In, Out>,
-  options: SignalOptions<In>,
-): <E extends In, A>(self: TaskEither<E, A>) => TaskEither<E | Aborted<E>, A>
-export function retrying<In, Out>(schedule: Schedule<In, Out>, options?: SignalOptions<In>) {
-  return retryingAny(schedule, options)
-}
-
-/**
- * Data-first {@link retrying}: the same, with `onRetry` typed by the action's
- * own error type. With a `signal` in the options, the error type widens with
- * {@link Aborted}.
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Retry, Schedule } from 'fp-ts-retry'
- *
- * const call: TE.TaskEither<{ status: number }, string> = TE.left({ status: 503 })
- * Retry.retry(call, Schedule.recurs(2), { onRetry: (e) => console.warn(e.error.status) })
- *
- * @since 0.1.0
- * @category combinators
- */
-export function retry<E, A, Out>(
+export function retrying<E, A, Out>(
   self: TaskEither<E, A>,
   schedule: Schedule<E, Out>,
   options?: RetryOptions<E>,
 ): TaskEither<E, A>
-export function retry<E, A, Out>(
-  self: TaskEither<E, A>,
+export function retrying<R extends Env, E, A, Out>(
+  self: ReaderTaskEither<R, E, A>,
   schedule: Schedule<E, Out>,
-  options: SignalOptions<E>,
-): TaskEither<E | Aborted<E>, A>
-export function retry<E, A, Out>(
-  self: TaskEither<E, A>,
-  schedule: Schedule<E, Out>,
-  options?: SignalOptions<E>,
-): TaskEither<E | Aborted<E>, A> {
-  return retryingAny(schedule, options)(self)
+  options?: RetryOptions<E>,
+): ReaderTaskEither<R, E | Aborted<E>, A>
+export function retrying<In, Out, H = In>(schedule: Schedule<In, Out>, options?: RetryOptions<H>): Retrying<In & H>
+export function retrying(...args: ReadonlyArray<unknown>): unknown {
+  if (isSchedule(args[0])) {
+    const [schedule, options] = args as [Schedule<unknown, unknown>, RetryOptions<unknown> | undefined]
+    return (self: AnyOperation) => retried(schedule, options, runOnce(self))
+  }
+  const [self, schedule, options] = args as [AnyOperation, Schedule<unknown, unknown>, RetryOptions<unknown>]
+  return retried(schedule, options, runOnce(self))
 }
 
 /**
- * Retries an action that sees its {@link RetryStatus}: the attempt number,
- * the time elapsed, the last error and the last delay. Each attempt can adapt:
- * repair a prompt with the last decode error, switch endpoint, shrink a batch.
- * With a `signal` in the options, the error type widens with {@link Aborted}.
+ * Retries an action that builds each attempt from its {@link RetryStatus}:
+ * the attempt number, the time elapsed, the last error and the last delay.
+ * Each attempt can adapt: repair a prompt with the last decode error, switch
+ * endpoint, shrink a batch. The action returns either form of operation; the
+ * result is that form, as with {@link retrying}.
+ *
+ * Data-first: `Retry.retryingWith(action, schedule, options)`.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -436,27 +526,52 @@ export function retry<E, A, Out>(
  * @since 0.1.0
  * @category combinators
  */
-export function retryingWith<In, Out>(
+export function retryingWith<E, A, Out>(
+  action: (status: RetryStatus<E>) => TaskEither<E, A>,
+  schedule: Schedule<E, Out>,
+  options?: RetryOptions<E>,
+): TaskEither<E, A>
+export function retryingWith<R extends Env, E, A, Out>(
+  action: (status: RetryStatus<E>) => ReaderTaskEither<R, E, A>,
+  schedule: Schedule<E, Out>,
+  options?: RetryOptions<E>,
+): ReaderTaskEither<R, E | Aborted<E>, A>
+export function retryingWith<In, Out, H = In>(
   schedule: Schedule<In, Out>,
-  options?: RetryOptions<In>,
-): <E extends In, A>(action: (status: RetryStatus<E>) => TaskEither<E, A>) => TaskEither<E, A>
-export function retryingWith<In, Out>(
-  schedule: Schedule<In, Out>,
-  options: SignalOptions<In>,
-): <E extends In, A>(action: (status: RetryStatus<E>) => TaskEither<E, A>) => TaskEither<E | Aborted<E>, A>
-export function retryingWith<In, Out>(schedule: Schedule<In, Out>, options?: SignalOptions<In>) {
-  return <E extends In, A>(action: (status: RetryStatus<E>) => TaskEither<E, A>): TaskEither<E | Aborted<E>, A> =>
-    () =>
-      drive<E, A, Out, E.Either<E | Aborted<E>, never>>(schedule, options, action, giveUpWithLeft, leftAborted)
+  options?: RetryOptions<H>,
+): RetryingWith<In & H>
+export function retryingWith(...args: ReadonlyArray<unknown>): unknown {
+  const withStatus =
+    (action: (status: RetryStatus<unknown>) => AnyOperation): Attempt<unknown, unknown> =>
+    (status, env) =>
+      env === undefined ? action(status)() : action(status)(env)()
+  if (isSchedule(args[0])) {
+    const [schedule, options] = args as [Schedule<unknown, unknown>, RetryOptions<unknown> | undefined]
+    return (action: (status: RetryStatus<unknown>) => AnyOperation) => retried(schedule, options, withStatus(action))
+  }
+  const [action, schedule, options] = args as [
+    (status: RetryStatus<unknown>) => AnyOperation,
+    Schedule<unknown, unknown>,
+    RetryOptions<unknown>,
+  ]
+  return retried(schedule, options, withStatus(action))
 }
 
 /**
  * The function form of {@link retrying} (a decorator in other languages):
- * wrap a function returning a `TaskEither` once, call it everywhere. Same
- * parameters, same types.
+ * wrap a function returning an operation once, call it everywhere. Each call
+ * of the wrapped function builds a fresh retrying operation, and the function
+ * itself is called afresh for every attempt.
  *
- * A `signal` in the options stops every call of the wrapped function (a
- * shutdown signal, say), and the error type widens with {@link Aborted}.
+ * Give it a whole client (a record of such functions, or an object whose
+ * methods return operations) to wrap every function at once, each called
+ * with the client as `this`. Types are kept as {@link Retried} says: a
+ * function returning a `TaskEither` keeps its exact type, generics and
+ * overloads included; one returning a cancellable `ReaderTaskEither` keeps
+ * its parameters (TypeScript cannot keep its generics or overloads) and gains
+ * {@link Aborted}.
+ *
+ * Data-first: `Retry.retryable(f, schedule, options)`.
  *
  * @example
  * import * as TE from 'fp-ts/TaskEither'
@@ -467,39 +582,82 @@ export function retryingWith<In, Out>(schedule: Schedule<In, Out>, options?: Sig
  * await getUserRetrying(7)()
  * // => { _tag: 'Right', right: 'user 7' }
  *
+ * const api = Retry.retryable(Schedule.recurs(3))({
+ *   user: (id: number): TE.TaskEither<Error, string> => TE.right(`user ${id}`),
+ *   count: (): TE.TaskEither<Error, number> => TE.right(2),
+ * })
+ * await api.count()()
+ * // => { _tag: 'Right', right: 2 }
+ *
  * @since 0.1.0
  * @category combinators
  */
-export function retryable<In, Out>(
-  schedule: Schedule<In, Out>,
-  options?: RetryOptions<In>,
-): <Args extends ReadonlyArray<unknown>, E extends In, A>(
-  f: (...args: Args) => TaskEither<E, A>,
-) => (...args: Args) => TaskEither<E, A>
-export function retryable<In, Out>(
-  schedule: Schedule<In, Out>,
-  options: SignalOptions<In>,
-): <Args extends ReadonlyArray<unknown>, E extends In, A>(
-  f: (...args: Args) => TaskEither<E, A>,
-) => (...args: Args) => TaskEither<E | Aborted<E>, A>
-export function retryable<In, Out>(schedule: Schedule<In, Out>, options?: SignalOptions<In>) {
-  return <Args extends ReadonlyArray<unknown>, E extends In, A>(
-    f: (...args: Args) => TaskEither<E, A>,
-  ): ((...args: Args) => TaskEither<E | Aborted<E>, A>) => {
-    const retry = retryingAny(schedule, options)
-    // `f` is called afresh for each attempt, and only once the result is run: a decorator, even for
-    // functions that do work before returning their `TaskEither`.
-    return (...args) => retry<E, A>(() => f(...args)())
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function retryable<F extends (...args: any) => TaskEither<any, unknown>, Out>(
+  f: F,
+  schedule: Schedule<ErrorOfFunction<F>, Out>,
+  options?: RetryOptions<ErrorOfFunction<F>>,
+): F
+export function retryable<P extends ReadonlyArray<unknown>, R extends Env, E, A, Out>(
+  f: (...args: P) => ReaderTaskEither<R, E, A>,
+  schedule: Schedule<E, Out>,
+  options?: RetryOptions<E>,
+): (...args: P) => ReaderTaskEither<R, E | Aborted<E>, A>
+export function retryable<In, Out, H = In>(schedule: Schedule<In, Out>, options?: RetryOptions<H>): Retryable<In & H>
+export function retryable(...args: ReadonlyArray<unknown>): unknown {
+  if (isSchedule(args[0])) {
+    const [schedule, options] = args as [Schedule<unknown, unknown>, RetryOptions<unknown> | undefined]
+    return (target: AnyOperation | object) => wrap(schedule, options, target)
   }
+  const [f, schedule, options] = args as [AnyOperation, Schedule<unknown, unknown>, RetryOptions<unknown>]
+  return wrap(schedule, options, f)
+}
+
+/** The error type of the operation a function returns. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ErrorOfFunction<F> = F extends (...args: any) => TaskEither<infer E, unknown> ? E : never
+
+const wrapFunction =
+  (schedule: Schedule<unknown, unknown>, options: RetryOptions<unknown> | undefined, f: AnyOperation, self: unknown) =>
+  (...args: ReadonlyArray<unknown>): AnyOperation =>
+    // `f` is called afresh for each attempt, and only once the result is run: a decorator, even for
+    // functions that do work before returning their operation.
+    retried(schedule, options, (_, env) =>
+      env === undefined ? f.apply(self, args as [])() : f.apply(self, args as [])(env)(),
+    )
+
+/** Every function-valued property of `client`, own or inherited (up to `Object.prototype`). */
+const functionsOf = (client: object): ReadonlyArray<string> => {
+  const names = new Set<string>()
+  for (let o: object | null = client; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null)
+    for (const name of Object.getOwnPropertyNames(o))
+      if (name !== 'constructor' && typeof (client as Record<string, unknown>)[name] === 'function') names.add(name)
+  return [...names]
+}
+
+const wrap = (
+  schedule: Schedule<unknown, unknown>,
+  options: RetryOptions<unknown> | undefined,
+  target: AnyOperation | object,
+): unknown => {
+  if (typeof target === 'function') return wrapFunction(schedule, options, target as AnyOperation, undefined)
+  const wrapped: Record<string, unknown> = {}
+  for (const name of functionsOf(target))
+    wrapped[name] = wrapFunction(schedule, options, (target as Record<string, AnyOperation>)[name] as AnyOperation, target)
+  return wrapped
 }
 
 /**
  * Like {@link retrying}, but when the schedule gives up, hands the last error
  * and the schedule's last output to `orElse`, whose result becomes the result:
- * a fallback service, a cached value, or a richer error.
+ * a fallback service, a cached value, or a richer error. `orElse` returns a
+ * `TaskEither`, or, for a cancellable operation, either form (it then gets
+ * the caller's environment).
  *
- * With a `signal` in the options, an abort is not a give-up: `orElse` is not
- * called, the call fails with {@link Aborted} and the error type widens with it.
+ * An abort is not a give-up: `orElse` is not called, the call fails with
+ * {@link Aborted}.
+ *
+ * Data-first: `Retry.retryingOrElse(self, schedule, orElse, options)`.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -517,84 +675,90 @@ export function retryable<In, Out>(schedule: Schedule<In, Out>, options?: Signal
  * @since 0.1.0
  * @category combinators
  */
+export function retryingOrElse<E, A, Out, E2, B>(
+  self: TaskEither<E, A>,
+  schedule: Schedule<E, Out>,
+  orElse: (error: E, out: Out) => TaskEither<E2, B>,
+  options?: RetryOptions<E>,
+): TaskEither<E2, A | B>
+export function retryingOrElse<R extends Env, E, A, Out, R2, E2, B>(
+  self: ReaderTaskEither<R, E, A>,
+  schedule: Schedule<E, Out>,
+  orElse: (error: E, out: Out) => TaskEither<E2, B> | ReaderTaskEither<R2, E2, B>,
+  options?: RetryOptions<E>,
+): ReaderTaskEither<R & R2, E2 | Aborted<E>, A | B>
 export function retryingOrElse<In, Out, E extends In, E2, B>(
   schedule: Schedule<In, Out>,
   orElse: (error: E, out: Out) => TaskEither<E2, B>,
-  options?: RetryOptions<In>,
-): <A>(self: TaskEither<E, A>) => TaskEither<E2, A | B>
-export function retryingOrElse<In, Out, E extends In, E2, B>(
+  options?: RetryOptions<E>,
+): RetryingOrElse<E, E2, B>
+export function retryingOrElse<In, Out, E extends In, R2, E2, B>(
   schedule: Schedule<In, Out>,
-  orElse: (error: E, out: Out) => TaskEither<E2, B>,
-  options: SignalOptions<In>,
-): <A>(self: TaskEither<E, A>) => TaskEither<E2 | Aborted<E>, A | B>
-export function retryingOrElse<In, Out, E extends In, E2, B>(
-  schedule: Schedule<In, Out>,
-  orElse: (error: E, out: Out) => TaskEither<E2, B>,
-  options?: SignalOptions<In>,
-) {
-  return <A>(self: TaskEither<E, A>): TaskEither<E2 | Aborted<E>, A | B> =>
-    async () => {
-      const outcome = await drive<E, A, Out, Outcome<E, never, Out> | Aborted<E>>(
+  orElse: (error: E, out: Out) => ReaderTaskEither<R2, E2, B>,
+  options?: RetryOptions<E>,
+): <Op extends ReaderTaskEither<never, E, unknown>>(
+  self: Op,
+) => ReaderTaskEither<EnvOf<Op> & R2, E2 | Aborted<E>, ValueOf<Op> | B>
+export function retryingOrElse(...args: ReadonlyArray<unknown>): unknown {
+  type OrElse = (error: unknown, out: unknown) => AnyOperation
+  const build = (
+    self: AnyOperation,
+    schedule: Schedule<unknown, unknown>,
+    orElse: OrElse,
+    options: RetryOptions<unknown> | undefined,
+  ): AnyOperation =>
+    operation(async (env) => {
+      const outcome = await drive<unknown, unknown, unknown, Outcome<unknown, never, unknown> | Aborted<unknown>>(
         schedule,
         options,
-        () => self,
-        gaveUp<E, Out>,
-        keepAborted<E>,
+        runOnce(self),
+        env,
+        gaveUp,
+        keepAborted,
       )
-      return outcome._tag === 'Right'
-        ? outcome
-        : outcome._tag === 'Aborted'
-          ? E.left(outcome)
-          : orElse(outcome.error, outcome.out)()
-    }
+      if (outcome._tag === 'Right') return outcome
+      if (outcome._tag === 'Aborted') return E.left(outcome)
+      const fallback = orElse(outcome.error, outcome.out)
+      if (env === undefined) return fallback()
+      // a TaskEither fallback called with the environment runs at once; a ReaderTaskEither returns its task
+      const ran: unknown = fallback(env)
+      return typeof ran === 'function' ? (ran as () => Promise<E.Either<unknown, unknown>>)() : ran
+    })
+  if (isSchedule(args[0])) {
+    const [schedule, orElse, options] = args as [Schedule<unknown, unknown>, OrElse, RetryOptions<unknown>]
+    return (self: AnyOperation) => build(self, schedule, orElse, options)
+  }
+  const [self, schedule, orElse, options] = args as [AnyOperation, Schedule<unknown, unknown>, OrElse, RetryOptions<unknown>]
+  return build(self, schedule, orElse, options)
 }
 
 /**
- * Retries an abortable action until it succeeds, the schedule is done, or
- * `options.signal` fires. On abort, a pending backoff sleep ends at once (its
- * timer cleared), no further attempt starts, and the call fails with
- * {@link Aborted}, carrying the signal's reason and the last error. The action
- * receives the same signal, so an attempt in flight can stop too (pass it to
- * `fetch`, or bound each attempt with `Timeout.timeout`); it also receives its
- * {@link RetryStatus}, as with {@link retryingWith}.
- *
- * Every entry point accepts a `signal` ({@link SignalOptions}); this one also
- * hands it to the action, so it requires one.
+ * What the data-last {@link retryingOrElse} returns, for a `TaskEither`
+ * fallback: it takes either form of operation.
  *
  * @example
  * import * as TE from 'fp-ts/TaskEither'
  * import { Retry, Schedule } from 'fp-ts-retry'
  *
- * const controller = new AbortController()
- * const call = Retry.retryingAbortable(Schedule.spaced(5_000), { signal: controller.signal })(
- *   (signal) => TE.left(`503 (aborted: ${signal.aborted})`),
- * )
- * const running = call()
- * controller.abort('shutting down')
- * await running
- * // => { _tag: 'Left', left: { _tag: 'Aborted', reason: 'shutting down', lastError: { _tag: 'Some', value: '503 (aborted: false)' } } }
+ * const orCached: Retry.RetryingOrElse<string, never, string> = Retry.retryingOrElse(Schedule.recurs(1), () => TE.right('cached'))
+ * await orCached(TE.left('down'))()
+ * // => { _tag: 'Right', right: 'cached' }
  *
- * @since 0.1.0
- * @category combinators
+ * @since 0.2.0
+ * @category model
  */
-export const retryingAbortable =
-  <In, Out>(schedule: Schedule<In, Out>, options: AbortableOptions<In>) =>
-  <E extends In, A>(
-    action: (signal: AbortSignal, status: RetryStatus<E>) => TaskEither<E, A>,
-  ): TaskEither<E | Aborted<E>, A> => {
-    const signal = options.signal
-    return () =>
-      drive<E, A, Out, E.Either<E | Aborted<E>, never>>(
-        schedule,
-        options,
-        (status) => action(signal, status),
-        giveUpWithLeft,
-        leftAborted,
-      )
-  }
+export interface RetryingOrElse<E, E2, B> {
+  <Op extends Any<E>>(
+    self: Op,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ): Op extends TaskEither<any, infer A>
+    ? TaskEither<E2, A | B>
+    : ReaderTaskEither<EnvOf<Op>, E2 | Aborted<E>, ValueOf<Op> | B>
+}
 
 /**
- * True for the {@link Aborted} failure of a call given a signal.
+ * True for the {@link Aborted} failure of a cancellable operation. Accepts any
+ * value.
  *
  * @example
  * import * as O from 'fp-ts/Option'
@@ -606,5 +770,4 @@ export const retryingAbortable =
  * @since 0.1.0
  * @category utils
  */
-export const isAborted = (error: unknown): error is Aborted<unknown> =>
-  typeof error === 'object' && error !== null && (error as { readonly _tag?: unknown })._tag === 'Aborted'
+export const isAborted: (error: unknown) => error is Aborted<unknown> = hasTag<Aborted<unknown>>('Aborted')

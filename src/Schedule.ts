@@ -10,6 +10,7 @@ import * as O from 'fp-ts/Option'
 import type { Predicate } from 'fp-ts/Predicate'
 import type { Refinement } from 'fp-ts/Refinement'
 import { MAX_DELAY as MAX, sanitize, unitDraw } from './internal/delay'
+import { hintOf } from './internal/hint'
 import * as check from './internal/validate'
 
 // -------------------------------------------------------------------------------------
@@ -722,6 +723,45 @@ export const addDelay = <Out>(f: (delay: number, out: Out) => number) =>
 export const capDelay = (max: number) => {
   const m = check.delay('Schedule.capDelay', 'max', max)
   return <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> => modifyDelay<Out>((d) => Math.min(d, m))(self)
+}
+
+/**
+ * Waits at least the retry hint a failure carries, but never more than `max`
+ * ms for the hint's sake: the one rule for every hint in the library. A
+ * failure carries a hint as `retryAfter: Option<number>`, the milliseconds
+ * from its failing to the earliest time worth trying again: an
+ * `Http.HttpError`'s `Retry-After`, a `CircuitBreaker.CircuitOpen`'s time
+ * until a probe may pass. The delay becomes the hint (at most `max`) when that
+ * is longer than the schedule's own; other failures keep the schedule's delay.
+ * Never turns a *done* into a *continue*.
+ *
+ * Put it before {@link upTo}, so the deadline sees the real delay, and let the
+ * failures that carry hints through any `whileInput` before it
+ * (`Http.isTransient` lets an open circuit through).
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as O from 'fp-ts/Option'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const policy = pipe(Schedule.spaced(100), Schedule.intersect(Schedule.recurs(3)), Schedule.waitForHint(5_000))
+ * Schedule.simulate(policy, [{ retryAfter: O.some(2_000) }, new Error('503'), { retryAfter: O.some(3_600_000) }])
+ * // => [2000, 100, 5000]
+ *
+ * @throws RangeError when `max` is negative, NaN or infinite
+ * @since 0.2.0
+ * @category combinators
+ */
+export const waitForHint = (max: number) => {
+  const limit = check.delay('Schedule.waitForHint', 'max', max)
+  return <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
+    make(self.initial, (state, input: In, ctx) => {
+      const decision = self.step(state, input, ctx)
+      if (decision._tag === 'Done') return decision
+      const hint = hintOf(input)
+      const delay = sanitize(decision.delay)
+      return hint === undefined ? decision : { ...decision, delay: Math.max(delay, Math.min(hint, limit)) }
+    })
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Clock } from './Clock'
+import type { Clock, SleepPurpose } from './Clock'
 import { sanitize } from './internal/delay'
 import * as check from './internal/validate'
 
@@ -26,6 +26,12 @@ import * as check from './internal/validate'
  *   code queues, so a retry loop reaches its next sleep. Real I/O (a socket,
  *   a file, an HTTP server) is not waited for: when the code under test does
  *   I/O before it sleeps, `await clock.whenSleeping()` before each `adjust`.
+ * - **Tell sleeps apart by purpose.** A per-attempt `Timeout.timeout` on the
+ *   same clock sleeps too, from the moment each attempt starts, so
+ *   `whenSleeping()` may resolve on that timer instead of the backoff you
+ *   meant to wait for. The library names why it sleeps
+ *   (`Clock.SleepPurpose`): wait for `whenSleeping(1, 'backoff')` to reach the
+ *   next retry's sleep, `pending('timeout')` to count armed timeouts.
  * - **Abort.** A sleep whose signal aborts resolves at once and is no longer
  *   pending; time does not move.
  * - Only code that reads time and sleeps through this clock is virtual:
@@ -61,19 +67,27 @@ export interface TestClock extends Clock {
    * always fails) is reported instead of hanging the test.
    */
   readonly runAll: (maxSleeps?: number) => Promise<void>
-  /** How many sleeps are pending. */
-  readonly pending: () => number
+  /** How many sleeps are pending: all of them, or those taken for `purpose`. */
+  readonly pending: (purpose?: SleepPurpose) => number
   /**
    * Resolves once at least `count` sleeps are pending (default 1), counting
    * every pending sleep, not only new ones: wait for code that does real I/O
-   * before it sleeps.
+   * before it sleeps. With a `purpose`, counts only the sleeps taken for it
+   * (`'backoff'`: a retry's wait; `'timeout'`: a per-attempt limit).
    */
-  readonly whenSleeping: (count?: number) => Promise<void>
+  readonly whenSleeping: (count?: number, purpose?: SleepPurpose) => Promise<void>
 }
 
 interface Sleeper {
   readonly wake: number
   readonly seq: number
+  readonly purpose: SleepPurpose | undefined
+  readonly resolve: () => void
+}
+
+interface Watcher {
+  readonly count: number
+  readonly purpose: SleepPurpose | undefined
   readonly resolve: () => void
 }
 
@@ -99,21 +113,27 @@ export const make = (): TestClock => {
   let time = 0
   let seq = 0
   let sleepers: Array<Sleeper> = []
-  let watchers: Array<{ readonly count: number; readonly resolve: () => void }> = []
+  let watchers: Array<Watcher> = []
+
+  const pending = (purpose?: SleepPurpose): number =>
+    purpose === undefined ? sleepers.length : sleepers.filter((s) => s.purpose === purpose).length
 
   const notify = () => {
-    const ready = watchers.filter((w) => sleepers.length >= w.count)
+    if (watchers.length === 0) return
+    const isReady = (w: Watcher) => pending(w.purpose) >= w.count
+    const ready = watchers.filter(isReady)
     if (ready.length === 0) return
-    watchers = watchers.filter((w) => sleepers.length < w.count)
+    watchers = watchers.filter((w) => !isReady(w))
     ready.forEach((w) => w.resolve())
   }
 
-  const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
+  const sleep = (ms: number, signal?: AbortSignal, purpose?: SleepPurpose): Promise<void> => {
     if (signal?.aborted) return Promise.resolve()
     return new Promise<void>((resolve) => {
       const sleeper: Sleeper = {
         wake: time + sanitize(ms),
         seq: seq++,
+        purpose,
         resolve: () => {
           signal?.removeEventListener('abort', onAbort)
           resolve()
@@ -157,8 +177,8 @@ export const make = (): TestClock => {
     }
   }
 
-  const whenSleeping = (count = 1): Promise<void> =>
-    sleepers.length >= count ? Promise.resolve() : new Promise((resolve) => watchers.push({ count, resolve }))
+  const whenSleeping = (count = 1, purpose?: SleepPurpose): Promise<void> =>
+    pending(purpose) >= count ? Promise.resolve() : new Promise((resolve) => watchers.push({ count, purpose, resolve }))
 
-  return { now: () => time, sleep, adjust, runAll, pending: () => sleepers.length, whenSleeping }
+  return { now: () => time, sleep, adjust, runAll, pending, whenSleeping }
 }

@@ -1,12 +1,17 @@
 /**
- * Per-attempt timeouts: bound one attempt of an abortable action, so that a
- * hung call becomes a typed failure the retry schedule can decide about.
+ * Per-attempt timeouts: bound one attempt of an operation, so that a hung
+ * call becomes a typed failure the retry schedule can decide about.
  *
  * @since 0.1.0
  */
 import * as E from 'fp-ts/Either'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
+import type { Any, Widen } from './Operation'
+import { child, operation, withSignal } from './internal/operation'
+import type { AnyOperation, Env } from './internal/operation'
+import { hasTag } from './internal/tag'
 import * as check from './internal/validate'
 
 // -------------------------------------------------------------------------------------
@@ -14,8 +19,9 @@ import * as check from './internal/validate'
 // -------------------------------------------------------------------------------------
 
 /**
- * The failure of an attempt that did not finish within its time limit. Its
- * signal was aborted with this value as the reason.
+ * The failure of an attempt that did not finish within its time limit: the
+ * one `TimeoutError` of the library. A cancellable attempt's signal was
+ * aborted with this value as the reason.
  *
  * @example
  * import { Timeout } from 'fp-ts-retry'
@@ -32,22 +38,6 @@ export interface TimeoutError {
 }
 
 /**
- * An action that can be cancelled: it receives an `AbortSignal` and should
- * stop its work (close the socket, abort the `fetch`) when it fires.
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Timeout } from 'fp-ts-retry'
- *
- * const get: Timeout.Abortable<Error, Response> = (signal) =>
- *   TE.tryCatch(() => fetch('http://127.0.0.1:8080/', { signal }), (e) => e as Error)
- *
- * @since 0.1.0
- * @category model
- */
-export type Abortable<E, A> = (signal: AbortSignal) => TaskEither<E, A>
-
-/**
  * Options of {@link timeout}.
  *
  * @example
@@ -61,6 +51,26 @@ export type Abortable<E, A> = (signal: AbortSignal) => TaskEither<E, A>
 export interface TimeoutOptions {
   /** Where the limit is timed (default {@link Clock.live}): pass the retry's clock. */
   readonly clock?: Clock.Clock | undefined
+}
+
+/**
+ * What the data-last {@link timeout} returns: it bounds either form of
+ * operation and returns the same form, its error type widened with
+ * {@link TimeoutError}.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Timeout } from 'fp-ts-retry'
+ *
+ * const bounded: Timeout.Timed = Timeout.timeout(1_000)
+ * await bounded(TE.right('fast'))()
+ * // => { _tag: 'Right', right: 'fast' }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface Timed {
+  <Op extends Any>(self: Op): Widen<Op, TimeoutError>
 }
 
 // -------------------------------------------------------------------------------------
@@ -82,39 +92,38 @@ export interface TimeoutOptions {
  * @since 0.1.0
  * @category utils
  */
-export const isTimeoutError = (error: unknown): error is TimeoutError =>
-  typeof error === 'object' && error !== null && (error as { readonly _tag?: unknown })._tag === 'TimeoutError'
+export const isTimeoutError: (error: unknown) => error is TimeoutError = hasTag<TimeoutError>('TimeoutError')
 
 // -------------------------------------------------------------------------------------
 // combinators
 // -------------------------------------------------------------------------------------
 
 /**
- * Bounds one attempt of an abortable action by `ms` milliseconds. If the
- * attempt has not finished by then, its signal is aborted (with the
- * {@link TimeoutError} as reason) and it fails at once with a `TimeoutError`,
- * which a retry schedule can choose to retry. The timer is always cleared:
- * when the attempt finishes first, and when the outer signal aborts.
+ * Bounds one run of an operation by `ms` milliseconds. If it has not finished
+ * by then, it fails at once with a {@link TimeoutError}, which a retry
+ * schedule can choose to retry.
  *
- * The result is itself abortable: the signal it is given (by
- * `Retry.retryingAbortable`, for instance) aborts the attempt too. Time is
- * measured on `options.clock`, so the limit runs on a `TestClock` in tests.
+ * A cancellable operation gets a signal of its own, which fires when the
+ * caller's fires or when the time is up (with the `TimeoutError` as reason),
+ * so the attempt stops its work. A plain `TaskEither` cannot be stopped: it
+ * runs on in the background and its late result is dropped. The timer is
+ * always cleared, when the attempt finishes first and at once when the
+ * caller's signal fires. Time is measured on `options.clock` (its sleeps
+ * have the purpose `'timeout'`), so the limit runs on a `TestClock` in tests.
+ *
+ * Data-first: `Timeout.timeout(self, ms, options)`.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
  * import * as TE from 'fp-ts/TaskEither'
- * import { Retry, Schedule, TestClock, Timeout } from 'fp-ts-retry'
+ * import { Operation, Retry, Schedule, TestClock, Timeout } from 'fp-ts-retry'
  *
  * const clock = TestClock.make()
- * const hangs: Timeout.Abortable<string, string> = (signal) => () =>
+ * const hangs = ({ signal }: Operation.Env): TE.TaskEither<string, string> => () =>
  *   clock.sleep(60_000, signal).then(() => ({ _tag: 'Left', left: 'cancelled' }))
  *
- * const call = pipe(
- *   hangs,
- *   Timeout.timeout(1_000, { clock }),
- *   Retry.retryingAbortable(Schedule.recurs(2), { clock, signal: new AbortController().signal }),
- * )
- * const running = call()
+ * const call = pipe(hangs, Timeout.timeout(1_000, { clock }), Retry.retrying(Schedule.recurs(2), { clock }))
+ * const running = Operation.run(call)()
  * await clock.adjust(3_000)
  * await running
  * // => { _tag: 'Left', left: { _tag: 'TimeoutError', timeout: 1000 } } (three attempts, 1 s each)
@@ -123,42 +132,64 @@ export const isTimeoutError = (error: unknown): error is TimeoutError =>
  * @since 0.1.0
  * @category combinators
  */
-export const timeout = (ms: number, options?: TimeoutOptions) => {
+export function timeout<E, A>(
+  self: TaskEither<E, A>,
+  ms: number,
+  options?: TimeoutOptions,
+): TaskEither<E | TimeoutError, A>
+export function timeout<R extends Env, E, A>(
+  self: ReaderTaskEither<R, E, A>,
+  ms: number,
+  options?: TimeoutOptions,
+): ReaderTaskEither<R, E | TimeoutError, A>
+export function timeout(ms: number, options?: TimeoutOptions): Timed
+export function timeout(...args: ReadonlyArray<unknown>): unknown {
+  if (typeof args[0] === 'number') {
+    const bound = bounded(args[0], args[1] as TimeoutOptions | undefined)
+    return bound
+  }
+  return bounded(args[1] as number, args[2] as TimeoutOptions | undefined)(args[0] as AnyOperation)
+}
+
+const bounded = (ms: number, options: TimeoutOptions | undefined) => {
   const limit = check.delay('Timeout.timeout', 'ms', ms)
   const clock = options?.clock ?? Clock.live
   const error: TimeoutError = { _tag: 'TimeoutError', timeout: limit }
-  return <E, A>(self: Abortable<E, A>) =>
-    (signal?: AbortSignal): TaskEither<E | TimeoutError, A> =>
-    () =>
-      new Promise<E.Either<E | TimeoutError, A>>((resolve, reject) => {
-        const attempt = new AbortController()
-        const timer = new AbortController()
-        let settled = false
-        const forward = () => attempt.abort(signal?.reason)
-        const finish = (): boolean => {
-          if (settled) return false
-          settled = true
-          timer.abort()
-          signal?.removeEventListener('abort', forward)
-          return true
-        }
-        if (signal?.aborted) attempt.abort(signal.reason)
-        else signal?.addEventListener('abort', forward, { once: true })
-        void clock.sleep(limit, timer.signal).then(() => {
-          if (!finish()) return
-          attempt.abort(error)
-          resolve(E.left(error))
-        })
-        let running: Promise<E.Either<E, A>>
-        try {
-          running = self(attempt.signal)()
-        } catch (defect) {
-          if (finish()) reject(defect)
-          return
-        }
-        running.then(
-          (result) => finish() && resolve(result),
-          (defect: unknown) => finish() && reject(defect),
-        )
-      })
+  return (self: AnyOperation): AnyOperation =>
+    operation(
+      (env) =>
+        new Promise<E.Either<unknown, unknown>>((resolve, reject) => {
+          const timer = new AbortController()
+          const inner = env === undefined ? undefined : child(env.signal)
+          let settled = false
+          const finish = (): boolean => {
+            if (settled) return false
+            settled = true
+            timer.abort()
+            inner?.release()
+            return true
+          }
+          if (inner !== undefined) {
+            // the caller cancelled (or the time is up): no timeout is left to report, the timer goes at once
+            if (inner.signal.aborted) timer.abort()
+            else inner.signal.addEventListener('abort', () => timer.abort(), { once: true })
+          }
+          void clock.sleep(limit, timer.signal, 'timeout').then(() => {
+            if (timer.signal.aborted || !finish()) return
+            inner?.abort(error)
+            resolve(E.left(error))
+          })
+          let running: Promise<E.Either<unknown, unknown>>
+          try {
+            running = env === undefined || inner === undefined ? self() : self(withSignal(env, inner.signal))()
+          } catch (defect) {
+            if (finish()) reject(defect)
+            return
+          }
+          running.then(
+            (result) => finish() && resolve(result),
+            (defect: unknown) => finish() && reject(defect),
+          )
+        }),
+    )
 }

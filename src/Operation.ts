@@ -1,0 +1,194 @@
+/**
+ * The two forms of operation every combinator of this library accepts and
+ * returns in kind:
+ *
+ * - a plain `TaskEither<E, A>`: it cannot be cancelled;
+ * - a cancellable `ReaderTaskEither<R, E, A>` whose environment `R` carries
+ *   `signal: AbortSignal` ({@link Env}), next to your own dependencies.
+ *
+ * A cancellable operation is run as `op({ signal, ...deps })()`: the signal
+ * comes at run time, so one wrapped function serves many calls, each with its
+ * own signal. Every combinator hands the operation inside it a signal that
+ * fires when the caller's fires, or when the combinator itself cancels that
+ * attempt (a timeout expiring), and leaves no listener or timer behind once
+ * the call settles. Only a run with a signal can end in `Retry.Aborted`, so
+ * only the cancellable form has it in its error type.
+ *
+ * @since 0.2.0
+ */
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
+import type { TaskEither } from 'fp-ts/TaskEither'
+import * as internal from './internal/operation'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * The environment of a cancellable operation: the `AbortSignal` of this run.
+ * Extend it with your own dependencies (`Env & { readonly db: Db }`): they
+ * pass through every combinator untouched.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
+ * import { Operation } from 'fp-ts-retry'
+ *
+ * interface Deps extends Operation.Env {
+ *   readonly baseUrl: string
+ * }
+ * const getUser = (id: string): ReaderTaskEither<Deps, Error, string> => (deps) =>
+ *   TE.right(`${deps.baseUrl}/users/${id} (aborted: ${deps.signal.aborted})`)
+ * await getUser('ada')({ baseUrl: 'http://127.0.0.1', signal: new AbortController().signal })()
+ * // => { _tag: 'Right', right: 'http://127.0.0.1/users/ada (aborted: false)' }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface Env extends internal.Env {
+  /** Fires when the caller, or a combinator around this attempt, cancels it. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * A cancellable operation: a `ReaderTaskEither` whose environment carries the
+ * run's `signal`.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Operation } from 'fp-ts-retry'
+ *
+ * const ping: Operation.Cancellable<Operation.Env, Error, 'pong'> = ({ signal }) =>
+ *   signal.aborted ? TE.left(new Error('cancelled')) : TE.right('pong')
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type Cancellable<R extends Env, E, A> = ReaderTaskEither<R, E, A>
+
+/**
+ * An operation of either form whose errors are `E` (and values `A`): what
+ * every combinator accepts. (`never` as the environment admits any environment; the result
+ * types then require the signal, see {@link EnvOf}.)
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Operation } from 'fp-ts-retry'
+ *
+ * const plain: Operation.Any<string> = TE.left('503')
+ * const cancellable: Operation.Any<string> = (_: Operation.Env) => TE.left('503')
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type Any<E = unknown, A = unknown> = TaskEither<E, A> | ReaderTaskEither<never, E, A>
+
+/**
+ * The error type of an operation of either form (a union when given a union).
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Operation } from 'fp-ts-retry'
+ *
+ * type E = Operation.ErrorOf<TE.TaskEither<'down', number>> // 'down'
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type ErrorOf<Op> =
+  Op extends TaskEither<infer E, unknown> ? E : Op extends ReaderTaskEither<never, infer E, unknown> ? E : never
+
+/**
+ * The success type of an operation of either form (a union when given a union).
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Operation } from 'fp-ts-retry'
+ *
+ * type A = Operation.ValueOf<TE.TaskEither<'down', number>> // number
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type ValueOf<Op> =
+  Op extends TaskEither<unknown, infer A> ? A : Op extends ReaderTaskEither<never, unknown, infer A> ? A : never
+
+/**
+ * The environment a cancellable operation runs in once wrapped: its own, with
+ * the signal added if it did not ask for one.
+ *
+ * @example
+ * import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
+ * import { Operation } from 'fp-ts-retry'
+ *
+ * type R = Operation.EnvOf<ReaderTaskEither<{ readonly db: string }, Error, number>> // { readonly db: string } & Operation.Env
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type EnvOf<Op> = Op extends ReaderTaskEither<infer R, unknown, unknown> ? WithSignal<R> : never
+
+/** `R` when it carries the signal, else `R & Env`. */
+type WithSignal<R> = [R] extends [Env] ? R : R & Env
+
+/**
+ * The same form of operation with `X` added to its errors and `B` as its
+ * value: what a combinator that validates or transforms a result returns.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Decode, Operation } from 'fp-ts-retry'
+ *
+ * type T = Operation.Mapped<TE.TaskEither<'down', unknown>, Decode.DecodeError, number> // TaskEither<'down' | DecodeError, number>
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type Mapped<Op, X, B> =
+  Op extends TaskEither<infer E, unknown>
+    ? TaskEither<E | X, B>
+    : Op extends ReaderTaskEither<infer R, infer E, unknown>
+      ? ReaderTaskEither<WithSignal<R>, E | X, B>
+      : never
+
+/**
+ * The same form of operation with `X` added to its errors: what a combinator
+ * that adds a failure mode returns.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Operation, Timeout } from 'fp-ts-retry'
+ *
+ * type T = Operation.Widen<TE.TaskEither<'down', number>, Timeout.TimeoutError> // TaskEither<'down' | TimeoutError, number>
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type Widen<Op, X> = Mapped<Op, X, ValueOf<Op>>
+
+// -------------------------------------------------------------------------------------
+// running
+// -------------------------------------------------------------------------------------
+
+/**
+ * A cancellable operation as a plain `TaskEither`, run with a signal that
+ * never fires (and with `deps`, the rest of its environment). Use it where
+ * nothing can cancel the call; pass a real signal (`op({ signal })()`) where
+ * something can.
+ *
+ * @example
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Operation } from 'fp-ts-retry'
+ *
+ * const greet = ({ name }: Operation.Env & { readonly name: string }) => TE.right(`hello ${name}`)
+ * await Operation.run(greet, { name: 'Ada' })()
+ * // => { _tag: 'Right', right: 'hello Ada' }
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export function run<E, A>(self: ReaderTaskEither<Env, E, A>): TaskEither<E, A>
+export function run<R extends Env, E, A>(self: ReaderTaskEither<R, E, A>, deps: Omit<R, 'signal'>): TaskEither<E, A>
+export function run<E, A>(self: ReaderTaskEither<Env, E, A>, deps?: object): TaskEither<E, A> {
+  return self(deps === undefined ? { signal: internal.NEVER } : { ...deps, signal: internal.NEVER })
+}

@@ -1,0 +1,47 @@
+/**
+ * Which failures say something about a dependency's health, and are worth
+ * trying again later: the rule behind `Http.isTransient` and the circuit
+ * breaker's default `isFailure`. It reads failures by their `_tag` only, so
+ * it imports no module that defines them.
+ *
+ * @internal
+ */
+
+/** The HTTP statuses worth retrying: 408, 429, 500, 502, 503, 504. @internal */
+export const transientStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
+
+/** The `code` of a `NetworkError` caused by the caller's own signal: not the dependency's fault. @internal */
+export const ABORT_ERR = 'ABORT_ERR'
+
+const isSomeString = (option: unknown, value: string): boolean =>
+  typeof option === 'object' &&
+  option !== null &&
+  (option as { _tag?: unknown })._tag === 'Some' &&
+  (option as { value?: unknown }).value === value
+
+/**
+ * True for a `NetworkError` not caused by the caller's signal, a
+ * `TimeoutError`, a `CircuitOpen`, and an `HttpError` whose status is in
+ * {@link transientStatuses}. Accepts any value and never throws.
+ *
+ * @internal
+ */
+export const isTransient = (error: unknown): boolean => {
+  if (typeof error !== 'object' || error === null) return false
+  try {
+    const { _tag, status, code } = error as { _tag?: unknown; status?: unknown; code?: unknown }
+    switch (_tag) {
+      case 'NetworkError':
+        return !isSomeString(code, ABORT_ERR)
+      case 'TimeoutError':
+      case 'CircuitOpen':
+        return true
+      case 'HttpError':
+        return typeof status === 'number' && transientStatuses.has(status)
+      default:
+        return false
+    }
+  } catch {
+    return false
+  }
+}
