@@ -20,6 +20,7 @@ import * as Clock from './Clock'
 import type { Any, Widen } from './Operation'
 import { isTransient } from './internal/classify'
 import { sanitize } from './internal/delay'
+import { guarded } from './internal/report'
 import { operation } from './internal/operation'
 import type { AnyOperation, Env } from './internal/operation'
 import { hasTag } from './internal/tag'
@@ -172,6 +173,12 @@ export interface Options {
   /** How many successful probes close it (default 1); at most this many probe at once. */
   readonly probes?: number | undefined
   /**
+   * How long a probe may stay unreported (default 30 s): a probe that never
+   * settles counts as a failed one once its lease is over, so the breaker
+   * opens again instead of staying half-open, refusing every call, forever.
+   */
+  readonly probeLease?: number | undefined
+  /**
    * Which errors count as failures; the others count as successes (a 404 says
    * the service is up). Default: the transient ones, which say something about
    * the dependency's health (as `Http.isTransient`: network errors, timeouts,
@@ -229,7 +236,10 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
     check.fail(fn, 'failureRate.threshold', 'a number in (0, 1]', threshold)
   const delays = halfOpenSchedule(fn, options.halfOpenAfter ?? 10_000)
   const probes = positive(fn, 'probes', options.probes ?? 1)
-  const isFailure = options.isFailure ?? isTransient
+  const isFailureOption = options.isFailure ?? isTransient
+  // a throwing isFailure is reported and counts as a failure: the breaker stays conservative, never stuck
+  const isFailure = (error: unknown): boolean => guarded(isFailureOption, error, true)
+  const lease = check.delay(fn, 'probeLease', options.probeLease ?? 30_000)
   const clock = options.clock ?? Clock.live
   const random = options.random ?? Math.random
 
@@ -248,6 +258,8 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
     // HalfOpen: probes let through and probes that succeeded in this generation.
     let admitted = 0
     let succeeded = 0
+    // the start times of the probes of this generation not yet reported, in the order they started
+    let probing: Array<{ readonly at: number }> = []
     const listeners = new Set<(change: StateChange) => void>()
     if (options.onStateChange !== undefined) listeners.add(options.onStateChange)
 
@@ -256,12 +268,17 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
       state = to
       generation += 1
       const change: StateChange = { from, to, at: now }
-      listeners.forEach((listener) => listener(change))
+      // every listener hears of the change, whatever an earlier one throws
+      listeners.forEach((listener) => guarded(listener, change, undefined))
     }
 
     const open = (error: unknown, now: number) => {
-      const decision = delays.step(delayState, error, { elapsed: 0, random })
-      if (decision._tag === 'Continue') {
+      const decision = guarded(
+        (input: unknown) => delays.step(delayState, input, { elapsed: 0, random }),
+        error,
+        undefined,
+      )
+      if (decision !== undefined && decision._tag === 'Continue') {
         delayState = decision.state
         lastDelay = sanitize(decision.delay)
       }
@@ -284,8 +301,10 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
       if (state === 'Open' && now >= retryAt) {
         admitted = 0
         succeeded = 0
+        probing = []
         moveTo('HalfOpen', now)
-      }
+      } else if (state === 'HalfOpen' && probing.length > 0 && now - (probing[0]?.at ?? now) >= lease)
+        open({ _tag: 'TimeoutError', timeout: lease }, now) // the oldest probe's lease is over: a failed probe
     }
 
     const recordClosed = (failed: boolean, error: unknown) => {
@@ -314,18 +333,20 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
       }
     }
 
-    const permit = (admittedIn: number): Permit => {
+    const permit = (admittedIn: number, probe: { readonly at: number } | undefined): Permit => {
       let reported = false
+      const settle = (): boolean => {
+        if (reported) return false
+        reported = true
+        if (probe !== undefined) probing = probing.filter((p) => p !== probe)
+        return true
+      }
       return {
         onSuccess: () => {
-          if (reported) return
-          reported = true
-          record(admittedIn, false, undefined)
+          if (settle()) record(admittedIn, false, undefined)
         },
         onFailure: (error) => {
-          if (reported) return
-          reported = true
-          record(admittedIn, isFailure(error), error)
+          if (settle()) record(admittedIn, isFailure(error), error)
         },
       }
     }
@@ -333,10 +354,12 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
     const acquire = (): E.Either<CircuitOpen, Permit> => {
       const now = clock.now()
       refresh(now)
-      if (state === 'Closed') return E.right(permit(generation))
+      if (state === 'Closed') return E.right(permit(generation, undefined))
       if (state === 'HalfOpen' && admitted < probes) {
         admitted += 1
-        return E.right(permit(generation))
+        const probe = { at: now }
+        probing.push(probe)
+        return E.right(permit(generation, probe))
       }
       const at = state === 'Open' ? retryAt : now
       return E.left({ _tag: 'CircuitOpen', state, retryAt: at, retryAfter: O.some(at - now) })

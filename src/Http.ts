@@ -106,7 +106,7 @@ export interface HttpError {
  *   switch (error._tag) {
  *     case 'NetworkError':
  *       return `network: ${error.message}`
- *  *     case 'HttpError':
+ *     case 'HttpError':
  *       return `HTTP ${error.status}`
  *   }
  * }
@@ -118,7 +118,8 @@ export type FetchError = NetworkError | HttpError
 
 /**
  * The options of a request: everything `fetch` takes (method, headers,
- * body, signal...), plus the retry-related ones below.
+ * body...) but the signal, which comes at run time from the environment,
+ * plus the ones below.
  *
  * Give a body that can be sent again (a string, a `Uint8Array`,
  * `URLSearchParams`), not a stream: a retry sends it once per attempt.
@@ -428,6 +429,8 @@ const send = <A>(
         })
         const hint = retryAfter(response.headers, (now ?? Date.now)())
         const body = await readSnippet(response, maxErrorBody ?? DEFAULT_MAX_ERROR_BODY)
+        // cancelled while the error body arrived: the caller's abort, not the server's answer
+        if (signal.aborted) return E.left(failure(signal.reason))
         return E.left({
           _tag: 'HttpError',
           method,
@@ -459,7 +462,9 @@ const send = <A>(
  * {@link NetworkError} with code `ABORT_ERR`, which {@link isTransient} does
  * not retry). `Timeout.timeout` around it covers the wait for the response
  * headers only; use {@link text} or {@link json} to have it cover the body
- * too.
+ * too. Read the body of the `Response` inside the attempt: once the attempt
+ * has settled, its combinators have let go of the caller's signal, so an
+ * abort no longer reaches a body read later.
  *
  * @example
  * import { pipe } from 'fp-ts/function'

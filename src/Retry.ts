@@ -20,6 +20,7 @@ import type { Budget, Refused } from './Budget'
 import type { Any, EnvOf, ErrorOf, ValueOf, Widen } from './Operation'
 import * as Clock from './Clock'
 import { sanitize } from './internal/delay'
+import { guarded } from './internal/report'
 import { ABORTED, operation, whenAborted } from './internal/operation'
 import type { AnyOperation, Env } from './internal/operation'
 import { hasTag } from './internal/tag'
@@ -325,7 +326,7 @@ const aborted = <E>(signal: AbortSignal, lastError: O.Option<E>): Aborted<E> => 
  * listener serves the whole call: each attempt and each sleep is raced
  * against it, and it is removed when the call settles.
  */
-async function drive<E, A, Out, G>(
+function drive<E, A, Out, G>(
   schedule: Schedule<E, Out>,
   options: RetryOptions<E> | undefined,
   attempt: Attempt<E, A>,
@@ -335,13 +336,9 @@ async function drive<E, A, Out, G>(
 ): Promise<E.Right<A> | G> {
   const signal = env?.signal
   if (signal === undefined) return loop(schedule, options, attempt, undefined, undefined, giveUp, abort)
-  if (signal.aborted) return abort(aborted(signal, NONE))
+  if (signal.aborted) return Promise.resolve(abort(aborted(signal, NONE)))
   const watch = whenAborted(signal)
-  try {
-    return await loop(schedule, options, attempt, env, watch.fired, giveUp, abort)
-  } finally {
-    watch.release()
-  }
+  return loop(schedule, options, attempt, env, watch.fired, giveUp, abort).finally(watch.release)
 }
 
 async function loop<E, A, Out, G>(
@@ -366,26 +363,40 @@ async function loop<E, A, Out, G>(
     const result = fired === undefined ? await attempt(status, env) : await Promise.race([attempt(status, env), fired])
     if (result === ABORTED) return abort(aborted(signal as AbortSignal, status.lastError))
     if (E.isRight(result)) {
-      if (budget !== undefined) budget.recordSuccess()
+      if (budget !== undefined) guarded(recordSuccess, budget, undefined)
       return result
     }
     const error = result.left
-    if (budget !== undefined) budget.recordFailure(error)
+    if (budget !== undefined) guarded(recordFailure(error), budget, undefined)
     if (signal !== undefined && signal.aborted) return abort(aborted(signal, O.some(error)))
     context ??= { elapsed: 0, random: options?.random ?? Math.random }
     context.elapsed = clock.now() - start
     const decision = schedule.step(state, error, context as StepContext)
     if (decision._tag === 'Done') {
-      options?.onGiveUp?.({ attempt: status.attempt, error, elapsed: context.elapsed, reason: SCHEDULE_DONE })
+      const onGiveUp = options?.onGiveUp
+      if (onGiveUp !== undefined)
+        guarded(
+          onGiveUp,
+          { attempt: status.attempt, error, elapsed: context.elapsed, reason: SCHEDULE_DONE },
+          undefined,
+        )
       return giveUp(error, decision.out)
     }
-    if (budget !== undefined && !budget.tryRetry(error)) {
-      const reason: GiveUpReason = { _tag: 'BudgetExhausted', kind: budget.kind, tokens: budget.tokens() }
-      options?.onGiveUp?.({ attempt: status.attempt, error, elapsed: context.elapsed, reason })
+    // a budget that throws refuses, as a spent one does
+    if (budget !== undefined && !guarded(tryRetry(error), budget, false)) {
+      const reason: GiveUpReason = {
+        _tag: 'BudgetExhausted',
+        kind: budget.kind,
+        tokens: guarded(tokensOf, budget, NaN),
+      }
+      const onGiveUp = options?.onGiveUp
+      if (onGiveUp !== undefined)
+        guarded(onGiveUp, { attempt: status.attempt, error, elapsed: context.elapsed, reason }, undefined)
       return giveUp(error, decision.out)
     }
     const delay = sanitize(decision.delay)
-    onRetry?.({ attempt: status.attempt, error, delay, elapsed: context.elapsed })
+    if (onRetry !== undefined)
+      guarded(onRetry, { attempt: status.attempt, error, delay, elapsed: context.elapsed }, undefined)
     if (delay > 0) await clock.sleep(delay, signal, 'backoff')
     if (signal !== undefined && signal.aborted) return abort(aborted(signal, O.some(error)))
     state = decision.state
@@ -397,6 +408,17 @@ async function loop<E, A, Out, G>(
     }
   }
 }
+
+const recordSuccess = (budget: Budget): void => budget.recordSuccess()
+const recordFailure =
+  (error: unknown) =>
+  (budget: Budget): void =>
+    budget.recordFailure(error)
+const tryRetry =
+  (error: unknown) =>
+  (budget: Budget): boolean =>
+    budget.tryRetry(error)
+const tokensOf = (budget: Budget): number => budget.tokens()
 
 /** Gives up with the last error as the `Left`: `drive` then returns the final `Either` itself, with no wrapper. */
 const giveUpWithLeft = <E>(error: E): E.Either<E, never> => E.left(error)
@@ -629,7 +651,11 @@ const wrapFunction =
 /** Every function-valued property of `client`, own or inherited (up to `Object.prototype`). */
 const functionsOf = (client: object): ReadonlyArray<string> => {
   const names = new Set<string>()
-  for (let o: object | null = client; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null)
+  for (
+    let o: object | null = client;
+    o !== null && o !== Object.prototype;
+    o = Object.getPrototypeOf(o) as object | null
+  )
     for (const name of Object.getOwnPropertyNames(o))
       if (name !== 'constructor' && typeof (client as Record<string, unknown>)[name] === 'function') names.add(name)
   return [...names]
@@ -643,7 +669,12 @@ const wrap = (
   if (typeof target === 'function') return wrapFunction(schedule, options, target as AnyOperation, undefined)
   const wrapped: Record<string, unknown> = {}
   for (const name of functionsOf(target))
-    wrapped[name] = wrapFunction(schedule, options, (target as Record<string, AnyOperation>)[name] as AnyOperation, target)
+    wrapped[name] = wrapFunction(
+      schedule,
+      options,
+      (target as Record<string, AnyOperation>)[name] as AnyOperation,
+      target,
+    )
   return wrapped
 }
 
@@ -728,7 +759,12 @@ export function retryingOrElse(...args: ReadonlyArray<unknown>): unknown {
     const [schedule, orElse, options] = args as [Schedule<unknown, unknown>, OrElse, RetryOptions<unknown>]
     return (self: AnyOperation) => build(self, schedule, orElse, options)
   }
-  const [self, schedule, orElse, options] = args as [AnyOperation, Schedule<unknown, unknown>, OrElse, RetryOptions<unknown>]
+  const [self, schedule, orElse, options] = args as [
+    AnyOperation,
+    Schedule<unknown, unknown>,
+    OrElse,
+    RetryOptions<unknown>,
+  ]
   return build(self, schedule, orElse, options)
 }
 

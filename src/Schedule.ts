@@ -426,7 +426,12 @@ export const intersect =
       const out: [Out, Out2] = [left.out, right.out]
       return left._tag === 'Done' || right._tag === 'Done'
         ? done(out)
-        : { _tag: 'Continue', delay: Math.max(left.delay, right.delay), out, state: [left.state, right.state] }
+        : {
+            _tag: 'Continue',
+            delay: Math.max(sanitize(left.delay), sanitize(right.delay)),
+            out,
+            state: [left.state, right.state],
+          }
     })
 
 interface Side {
@@ -469,8 +474,8 @@ export const union =
         right === undefined ? r : { running: right._tag === 'Continue', state: next(right), out: right.out }
       const out = [l2.out, r2.out] as [Out, Out2]
       const delays: Array<number> = []
-      if (left?._tag === 'Continue') delays.push(left.delay)
-      if (right?._tag === 'Continue') delays.push(right.delay)
+      if (left?._tag === 'Continue') delays.push(sanitize(left.delay))
+      if (right?._tag === 'Continue') delays.push(sanitize(right.delay))
       return delays.length === 0
         ? done(out)
         : { _tag: 'Continue', delay: Math.min(...delays), out, state: [l2, r2] as const }
@@ -664,7 +669,10 @@ export const upTo = (duration: number) => {
   return <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
     make(self.initial, (state, input: In, ctx) => {
       const decision = self.step(state, input, ctx)
-      return decision._tag === 'Continue' && ctx.elapsed + decision.delay > limit ? done(decision.out) : decision
+      // a NaN from a custom step (or clock) counts as 0, so that it cannot disable the deadline
+      return decision._tag === 'Continue' && (ctx.elapsed > 0 ? ctx.elapsed : 0) + sanitize(decision.delay) > limit
+        ? done(decision.out)
+        : decision
     })
 }
 

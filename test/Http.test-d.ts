@@ -1,17 +1,18 @@
 import { pipe } from 'fp-ts/function'
+import type * as O from 'fp-ts/Option'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { describe, expectTypeOf, it } from 'vitest'
-import { Decode, Http, Retry, Schedule } from '../src/index'
+import { CircuitBreaker, Decode, Http, Operation, Retry, Schedule, Timeout } from '../src/index'
 
 describe('Http types', () => {
   it('the error union can be matched exhaustively', () => {
+    // 0.2: FetchError is NetworkError | HttpError; a timeout is Timeout.TimeoutError, added by Timeout.timeout
     const describeError = (error: Http.FetchError): string => {
       switch (error._tag) {
         case 'NetworkError':
           return error.message
-        case 'TimeoutError':
-          return String(error.timeout)
         case 'HttpError':
           return String(error.status)
         default: {
@@ -24,17 +25,66 @@ describe('Http types', () => {
   })
 
   it('request, text and json keep precise types; retrying with isTransient keeps them', () => {
-    expectTypeOf(Http.request('http://x')).toEqualTypeOf<TE.TaskEither<Http.FetchError, Response>>()
-    expectTypeOf(Http.text('http://x')).toEqualTypeOf<TE.TaskEither<Http.FetchError, string>>()
-    expectTypeOf(Http.json('http://x')).toEqualTypeOf<TE.TaskEither<Http.FetchError | Decode.DecodeError, unknown>>()
-    const policy = pipe(Schedule.exponential(10), Schedule.whileInput(Http.isTransient), Http.respectRetryAfter(1000))
+    // 0.2: cancellable operations, the signal comes at run time
+    expectTypeOf(Http.request('http://x')).toEqualTypeOf<ReaderTaskEither<Operation.Env, Http.FetchError, Response>>()
+    expectTypeOf(Http.text('http://x')).toEqualTypeOf<ReaderTaskEither<Operation.Env, Http.FetchError, string>>()
+    expectTypeOf(Http.json('http://x')).toEqualTypeOf<
+      ReaderTaskEither<Operation.Env, Http.FetchError | Decode.DecodeError, unknown>
+    >()
+    const policy = pipe(Schedule.exponential(10), Schedule.whileInput(Http.isTransient), Schedule.waitForHint(1000))
     const joke = pipe(Http.json('http://x'), Decode.decode(t.type({ joke: t.string })), Retry.retrying(policy))
-    expectTypeOf(joke).toEqualTypeOf<TE.TaskEither<Http.FetchError | Decode.DecodeError, { joke: string }>>()
+    // 0.2: a cancellable operation under retrying gains Retry.Aborted
+    expectTypeOf(joke).toEqualTypeOf<
+      ReaderTaskEither<
+        Operation.Env,
+        Http.FetchError | Decode.DecodeError | Retry.Aborted<Http.FetchError | Decode.DecodeError>,
+        { joke: string }
+      >
+    >()
+    expectTypeOf(Operation.run(joke)).toEqualTypeOf<
+      TE.TaskEither<
+        Http.FetchError | Decode.DecodeError | Retry.Aborted<Http.FetchError | Decode.DecodeError>,
+        { joke: string }
+      >
+    >()
   })
 
-  it('isTransient does not accept untagged errors', () => {
+  it('isTransient accepts any error', () => {
+    // 0.2: isTransient takes unknown, so a schedule guarded by it retries operations with untagged errors too
+    expectTypeOf(Http.isTransient).toEqualTypeOf<(error: unknown) => boolean>()
     const untagged = pipe(Schedule.recurs(1), Schedule.whileInput(Http.isTransient))
-    // @ts-expect-error a string error has no _tag for the classifier
-    Retry.retrying(untagged)(null as unknown as TE.TaskEither<string, number>)
+    expectTypeOf(Retry.retrying(untagged)(null as unknown as TE.TaskEither<string, number>)).toEqualTypeOf<
+      TE.TaskEither<string, number>
+    >()
+  })
+
+  it('isTransient fits a breaker’s isFailure and whileInput', () => {
+    const breaker = CircuitBreaker.make({ isFailure: Http.isTransient })
+    expectTypeOf(breaker()).toEqualTypeOf<CircuitBreaker.CircuitBreaker>()
+    expectTypeOf(pipe(Schedule.recurs(3), Schedule.whileInput(Http.isTransient))).toEqualTypeOf<
+      Schedule.Schedule<unknown, O.Option<number>>
+    >()
+  })
+
+  it('json, decode, timeout and retrying widen the error union by exactly their own variants', () => {
+    const policy = pipe(
+      Schedule.exponential(10),
+      Schedule.intersect(Schedule.recurs(3)),
+      Schedule.whileInput(Http.isTransient),
+      Schedule.waitForHint(1000),
+    )
+    const joke = pipe(
+      Http.json('http://x'),
+      Decode.decode(t.type({ joke: t.string })),
+      Timeout.timeout(1000),
+      Retry.retrying(policy),
+    )
+    type Attempt = Http.FetchError | Decode.DecodeError | Timeout.TimeoutError
+    expectTypeOf<Operation.ErrorOf<typeof joke>>().toEqualTypeOf<Attempt | Retry.Aborted<Attempt>>()
+    expectTypeOf<Operation.ValueOf<typeof joke>>().toEqualTypeOf<{ joke: string }>()
+    expectTypeOf<Operation.EnvOf<typeof joke>>().toEqualTypeOf<Operation.Env>()
+    expectTypeOf(joke).toEqualTypeOf<
+      ReaderTaskEither<Operation.Env, Attempt | Retry.Aborted<Attempt>, { joke: string }>
+    >()
   })
 })

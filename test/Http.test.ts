@@ -3,19 +3,19 @@
  * retried, what is permanent is not, the server's Retry-After is honoured in
  * the clock's time, and failed bodies do not leak connections.
  */
-import fc from 'fast-check'
+import type * as http from 'node:http'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Http, Retry, Schedule, TestClock } from '../src/index'
+import { CircuitBreaker, Http, Operation, Retry, Schedule, TestClock, Timeout } from '../src/index'
 import { refusedUrl, reply, serve, type TestServer } from './support/server'
 
 const policy = pipe(
   Schedule.spaced(100),
   Schedule.intersect(Schedule.recurs(4)),
   Schedule.whileInput(Http.isTransient),
-  Http.respectRetryAfter(10_000),
+  Schedule.waitForHint(10_000),
 )
 
 let server: TestServer | undefined
@@ -23,6 +23,12 @@ afterEach(async () => {
   await server?.close()
   server = undefined
 })
+
+const deferred = <A = void>() => {
+  let resolve: (value: A) => void = () => undefined
+  const promise = new Promise<A>((r) => (resolve = r))
+  return { promise, resolve: (value: A) => resolve(value) }
+}
 
 const failures = () => {
   const seen: Array<Retry.RetryEvent<{ readonly _tag: string }>> = []
@@ -34,7 +40,9 @@ describe('Http scenarios against a real server', () => {
     server = await serve((_, res, n) => (n === 1 ? reply(res, 503, 'busy') : reply(res, 200, 'hello')))
     const clock = TestClock.make()
     const log = failures()
-    const running = pipe(Http.text(server.url), Retry.retrying(policy, { clock, onRetry: log.onRetry }))()
+    const running = Operation.run(
+      pipe(Http.text(server.url), Retry.retrying(policy, { clock, onRetry: log.onRetry })),
+    )()
     await clock.whenSleeping()
     await clock.adjust(100)
     expect(await running).toEqual(E.right('hello'))
@@ -47,7 +55,7 @@ describe('Http scenarios against a real server', () => {
   it('401 is tried exactly once and reported with its typed error', async () => {
     server = await serve((_, res) => reply(res, 401, 'bad token', { 'www-authenticate': 'Bearer' }))
     const clock = TestClock.make()
-    const result = await pipe(Http.text(server.url), Retry.retrying(policy, { clock }))()
+    const result = await Operation.run(pipe(Http.text(server.url), Retry.retrying(policy, { clock })))()
     expect(server.requests()).toBe(1)
     expect(clock.pending()).toBe(0)
     expect(E.isLeft(result) && result.left).toMatchObject({
@@ -70,7 +78,9 @@ describe('Http scenarios against a real server', () => {
       else reply(res, 200, 'ok')
     })
     const log = failures()
-    const running = pipe(Http.text(server.url), Retry.retrying(policy, { clock, onRetry: log.onRetry }))()
+    const running = Operation.run(
+      pipe(Http.text(server.url), Retry.retrying(policy, { clock, onRetry: log.onRetry })),
+    )()
     await clock.whenSleeping()
     expect(log.seen.map((e) => e.delay)).toEqual([2000])
     await clock.adjust(1999)
@@ -88,8 +98,10 @@ describe('Http scenarios against a real server', () => {
       n === 1 ? reply(res, 503, '', { 'retry-after': '3600' }) : reply(res, 200, 'back'),
     )
     const log = failures()
-    const bounded = pipe(Schedule.spaced(100), Schedule.intersect(Schedule.recurs(1)), Http.respectRetryAfter(5000))
-    const running = pipe(Http.text(server.url), Retry.retrying(bounded, { clock, onRetry: log.onRetry }))()
+    const bounded = pipe(Schedule.spaced(100), Schedule.intersect(Schedule.recurs(1)), Schedule.waitForHint(5000))
+    const running = Operation.run(
+      pipe(Http.text(server.url), Retry.retrying(bounded, { clock, onRetry: log.onRetry })),
+    )()
     await clock.whenSleeping()
     expect(log.seen.map((e) => e.delay)).toEqual([5000])
     await clock.adjust(5000)
@@ -99,7 +111,7 @@ describe('Http scenarios against a real server', () => {
   it('an HTTP-date Retry-After is resolved against the injected wall clock', async () => {
     const now = Date.UTC(2025, 0, 1, 12, 0, 0)
     server = await serve((_, res) => reply(res, 503, '', { 'retry-after': 'Wed, 01 Jan 2025 12:00:03 GMT' }))
-    const result = await Http.text(server.url, { now: () => now })()
+    const result = await Operation.run(Http.text(server.url, { now: () => now }))()
     expect(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.retryAfter).toEqual(O.some(3000))
   })
 
@@ -107,9 +119,14 @@ describe('Http scenarios against a real server', () => {
     const url = await refusedUrl()
     const clock = TestClock.make()
     const log = failures()
-    const running = pipe(
-      Http.text(url),
-      Retry.retrying(pipe(Schedule.recurs(2), Schedule.whileInput(Http.isTransient)), { clock, onRetry: log.onRetry }),
+    const running = Operation.run(
+      pipe(
+        Http.text(url),
+        Retry.retrying(pipe(Schedule.recurs(2), Schedule.whileInput(Http.isTransient)), {
+          clock,
+          onRetry: log.onRetry,
+        }),
+      ),
     )()
     const result = await running
     expect(log.seen).toHaveLength(2)
@@ -130,7 +147,9 @@ describe('Http scenarios against a real server', () => {
     })
     const clock = TestClock.make()
     const log = failures()
-    const running = pipe(Http.text(server.url), Retry.retrying(policy, { clock, onRetry: log.onRetry }))()
+    const running = Operation.run(
+      pipe(Http.text(server.url), Retry.retrying(policy, { clock, onRetry: log.onRetry })),
+    )()
     await clock.whenSleeping()
     await clock.adjust(100)
     expect(await running).toEqual(E.right('complete body'))
@@ -145,20 +164,22 @@ describe('Http scenarios against a real server', () => {
     })
     const clock = TestClock.make()
     const log = failures()
-    const running = pipe(
-      Http.text(server.url, { timeout: 1000, clock }),
-      Retry.retrying(policy, { clock, onRetry: log.onRetry }),
+    const running = Operation.run(
+      pipe(
+        Http.text(server.url),
+        Timeout.timeout(1000, { clock }),
+        Retry.retrying(policy, { clock, onRetry: log.onRetry }),
+      ),
     )()
-    await clock.whenSleeping() // the first attempt's timeout
+    await clock.whenSleeping(1, 'timeout') // the first attempt's timeout
     await clock.adjust(999)
     expect(log.seen).toEqual([])
     await clock.adjust(1)
-    await clock.whenSleeping() // the retry's delay
+    await clock.whenSleeping(1, 'backoff') // the retry's delay
     await clock.adjust(100)
     expect(await running).toEqual(E.right('fast now'))
-    expect(log.seen.map((e) => e.error)).toEqual([
-      { _tag: 'TimeoutError', method: 'GET', url: server.url, timeout: 1000 },
-    ])
+    // 0.2: the one Timeout.TimeoutError, without the request's method and url
+    expect(log.seen.map((e) => e.error)).toEqual([{ _tag: 'TimeoutError', timeout: 1000 }])
   })
 
   it('the timeout of text covers a body that stalls', async () => {
@@ -167,45 +188,45 @@ describe('Http scenarios against a real server', () => {
       res.write('the start, then nothing')
     })
     const clock = TestClock.make()
-    const running = Http.text(server.url, { timeout: 1000, clock })()
-    await clock.whenSleeping()
+    const running = Operation.run(pipe(Http.text(server.url), Timeout.timeout(1000, { clock })))()
+    await clock.whenSleeping(1, 'timeout')
     await clock.adjust(1000)
-    expect(await running).toEqual(E.left({ _tag: 'TimeoutError', method: 'GET', url: server.url, timeout: 1000 }))
+    // 0.2: the one Timeout.TimeoutError, without the request's method and url
+    expect(await running).toEqual(E.left({ _tag: 'TimeoutError', timeout: 1000 }))
   })
 
   it('the timeout timer is cancelled as soon as the attempt ends', async () => {
     server = await serve((_, res) => reply(res, 200, 'quick'))
     const clock = TestClock.make()
-    const response = await Http.request(server.url, { timeout: 1000, clock })()
+    const response = await Operation.run(pipe(Http.request(server.url), Timeout.timeout(1000, { clock })))()
     expect(clock.pending()).toBe(0)
     expect(E.isRight(response) && (await response.right.text())).toBe('quick')
   })
 
-  it('the caller’s signal cancels a hanging attempt: a NetworkError ABORT_ERR that isTransient does not retry', async () => {
+  it('the caller’s signal cancels a hanging attempt: the retrying call ends at once, with no retry', async () => {
     server = await serve(() => undefined) // never answers
     const controller = new AbortController()
     const attempts: Array<number> = []
     const running = pipe(
-      Http.text(server.url, { signal: controller.signal }),
+      Http.text(server.url),
       Retry.retrying(pipe(Schedule.recurs(3), Schedule.whileInput(Http.isTransient)), {
         onRetry: (e) => void attempts.push(e.attempt),
       }),
-    )()
+    )({ signal: controller.signal })()
     while (server.requests() === 0) await new Promise((resolve) => setImmediate(resolve))
-    controller.abort(new Error('user left'))
+    const reason = new Error('user left')
+    controller.abort(reason)
     const result = await running
-    expect(E.isLeft(result) && result.left).toMatchObject({
-      _tag: 'NetworkError',
-      code: O.some('ABORT_ERR'),
-      message: 'aborted: user left',
-    })
+    // 0.2: under retrying an abort ends the call at once with Retry.Aborted (the attempt itself fails with
+    // a NetworkError ABORT_ERR, see 'a caller’s signal firing mid-request' below)
+    expect(E.isLeft(result) && result.left).toEqual({ _tag: 'Aborted', reason, lastError: O.none })
     expect(attempts).toEqual([])
     expect(server.requests()).toBe(1)
   })
 
   it('an already aborted signal sends nothing', async () => {
     server = await serve((_, res) => reply(res, 200, 'ok'))
-    const result = await Http.text(server.url, { signal: AbortSignal.abort() })()
+    const result = await Http.text(server.url)({ signal: AbortSignal.abort() })()
     expect(E.isLeft(result) && result.left._tag === 'NetworkError' && result.left.code).toEqual(O.some('ABORT_ERR'))
     expect(server.requests()).toBe(0)
   })
@@ -215,9 +236,11 @@ describe('Http scenarios against a real server', () => {
     const body = 'b'.repeat(150_000)
     server = await serve((_, res) => reply(res, 503, body))
     const clock = TestClock.make()
-    const running = pipe(
-      Http.text(server.url, { maxErrorBody: 200_000 }),
-      Retry.retrying(pipe(Schedule.spaced(10), Schedule.intersect(Schedule.recurs(4))), { clock }),
+    const running = Operation.run(
+      pipe(
+        Http.text(server.url, { maxErrorBody: 200_000 }),
+        Retry.retrying(pipe(Schedule.spaced(10), Schedule.intersect(Schedule.recurs(4))), { clock }),
+      ),
     )()
     for (let i = 0; i < 4; i++) {
       await clock.whenSleeping()
@@ -231,7 +254,7 @@ describe('Http scenarios against a real server', () => {
 
   it('keeps only maxErrorBody bytes of a large error body and cancels the rest', async () => {
     server = await serve((_, res) => reply(res, 500, 'x'.repeat(1_000_000)))
-    const result = await Http.text(server.url, { maxErrorBody: 100 })()
+    const result = await Operation.run(Http.text(server.url, { maxErrorBody: 100 }))()
     expect(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.body).toBe('x'.repeat(100))
   })
 
@@ -247,7 +270,7 @@ describe('Http scenarios against a real server', () => {
       res.on('close', () => closedUnfinished(!res.writableFinished))
       pump()
     })
-    const result = await Http.text(server.url, { maxErrorBody: 100 })()
+    const result = await Operation.run(Http.text(server.url, { maxErrorBody: 100 }))()
     expect(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.body).toBe('x'.repeat(100))
     // the server only sees its response closed if the client cancelled the body (left unread, it waits forever)
     expect(await closed).toBe(true)
@@ -263,27 +286,132 @@ describe('Http scenarios against a real server', () => {
         reply(res, 200, '{"ok":true}', { 'content-type': 'application/json' })
       })
     })
-    const response = await Http.request(server.url, { method: 'POST', body: 'hi' })()
+    const response = await Operation.run(Http.request(server.url, { method: 'POST', body: 'hi' }))()
     expect(E.isRight(response) && (await response.right.json())).toEqual({ ok: true })
-    expect(await Http.json(server.url)()).toEqual(E.right({ ok: true }))
+    expect(await Operation.run(Http.json(server.url))()).toEqual(E.right({ ok: true }))
     expect(bodies).toEqual(['POST hi', 'GET '])
   })
 
   it('a 2xx body that is not JSON is a DecodeError from json, not retried by isTransient', async () => {
     server = await serve((_, res) => reply(res, 200, '<html>oops</html>'))
-    const result = await pipe(
-      Http.json(server.url),
-      Retry.retrying(pipe(Schedule.recurs(3), Schedule.whileInput(Http.isTransient))),
+    const result = await Operation.run(
+      pipe(Http.json(server.url), Retry.retrying(pipe(Schedule.recurs(3), Schedule.whileInput(Http.isTransient)))),
     )()
     expect(server.requests()).toBe(1)
     expect(E.isLeft(result) && result.left).toMatchObject({ _tag: 'DecodeError', reason: 'InvalidJson' })
   })
 
   it('rejects a nonsense timeout or maxErrorBody at once', () => {
-    expect(() => Http.request('http://127.0.0.1/', { timeout: -1 })).toThrow(
-      new RangeError('Http.request: timeout must be a finite non-negative number of milliseconds, got -1'),
+    // 0.2: the timeout is Timeout.timeout's, so its check names Timeout.timeout
+    expect(() => pipe(Http.request('http://127.0.0.1/'), Timeout.timeout(-1))).toThrow(
+      new RangeError('Timeout.timeout: ms must be a finite non-negative number of milliseconds, got -1'),
     )
     expect(() => Http.text('http://127.0.0.1/', { maxErrorBody: 1.5 })).toThrow(RangeError)
+  })
+})
+
+describe('Http as a cancellable operation', () => {
+  it('a caller’s signal firing mid-request fails it with a NetworkError ABORT_ERR, which isTransient does not retry', async () => {
+    const arrived = deferred()
+    const closed = deferred<boolean>()
+    server = await serve((_, res) => {
+      res.on('close', () => closed.resolve(!res.writableFinished))
+      arrived.resolve() // and never answers
+    })
+    const controller = new AbortController()
+    const running = Http.text(server.url)({ signal: controller.signal })()
+    await arrived.promise
+    controller.abort(new Error('user left'))
+    const result = await running
+    expect(E.isLeft(result) && result.left).toMatchObject({
+      _tag: 'NetworkError',
+      method: 'GET',
+      url: server.url,
+      code: O.some('ABORT_ERR'),
+      message: 'aborted: user left',
+    })
+    expect(E.isLeft(result) && Http.isTransient(result.left)).toBe(false)
+    expect(await closed.promise).toBe(true) // the request was cancelled, not left open
+    expect(server.requests()).toBe(1)
+  })
+
+  it('Timeout.timeout around text covers a body that stalls after the headers: a TimeoutError, the connection closed', async () => {
+    const closed = deferred<boolean>()
+    server = await serve((_, res) => {
+      res.on('close', () => closed.resolve(!res.writableFinished))
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' })
+      res.write('the start, then nothing')
+    })
+    const headers = deferred()
+    const seeHeaders: typeof fetch = (input, init) =>
+      fetch(input, init).then((response) => {
+        headers.resolve()
+        return response
+      })
+    const clock = TestClock.make()
+    const running = Operation.run(
+      pipe(Http.text(server.url, { fetch: seeHeaders }), Timeout.timeout(1000, { clock })),
+    )()
+    await headers.promise // the response is in: the limit now falls while the body is read
+    await clock.whenSleeping(1, 'timeout')
+    await clock.adjust(999)
+    expect(server.requests()).toBe(1)
+    await clock.adjust(1)
+    expect(await running).toEqual(E.left({ _tag: 'TimeoutError', timeout: 1000 }))
+    // the timeout's signal cancelled the body: the server sees its unfinished response closed
+    expect(await closed.promise).toBe(true)
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('one wrapped request run twice with two signals: aborting one run leaves the other succeeding', async () => {
+    const arrived = [deferred<http.ServerResponse>(), deferred<http.ServerResponse>()] as const
+    const firstClosed = deferred<boolean>()
+    server = await serve((_, res, n) => {
+      if (n === 1) res.on('close', () => firstClosed.resolve(!res.writableFinished))
+      arrived[n - 1]?.resolve(res) // answered below, or never
+    })
+    const clock = TestClock.make()
+    const call = pipe(Http.text(server.url), Timeout.timeout(5000, { clock }), Retry.retrying(policy, { clock }))
+    const a = new AbortController()
+    const b = new AbortController()
+    const first = call({ signal: a.signal })()
+    await arrived[0].promise
+    const second = call({ signal: b.signal })()
+    const secondResponse = await arrived[1].promise
+    a.abort('first caller left')
+    expect(await first).toEqual(E.left({ _tag: 'Aborted', reason: 'first caller left', lastError: O.none }))
+    expect(await firstClosed.promise).toBe(true) // the first run's request was cancelled
+    reply(secondResponse, 200, 'for the second caller')
+    expect(await second).toEqual(E.right('for the second caller'))
+    expect(b.signal.aborted).toBe(false)
+    expect(server.requests()).toBe(2)
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('an open circuit in front of the server is waited out by Schedule.waitForHint, then a probe gets through', async () => {
+    server = await serve((_, res, n) => (n === 1 ? reply(res, 503, 'down') : reply(res, 200, 'recovered')))
+    const clock = TestClock.make()
+    const breaker = CircuitBreaker.make({ clock, consecutiveFailures: 1, halfOpenAfter: 5000 })()
+    const log = failures()
+    const running = Operation.run(
+      pipe(
+        Http.text(server.url),
+        CircuitBreaker.protect(breaker),
+        Retry.retrying(policy, { clock, onRetry: log.onRetry }),
+      ),
+    )()
+    await clock.whenSleeping(1, 'backoff')
+    await clock.adjust(100) // the second attempt finds the circuit open until 5000
+    await clock.whenSleeping(1, 'backoff')
+    expect(log.seen.map((e) => [e.error._tag, e.delay])).toEqual([
+      ['HttpError', 100],
+      ['CircuitOpen', 4900],
+    ])
+    await clock.adjust(4899)
+    expect(server.requests()).toBe(1)
+    await clock.adjust(1)
+    expect(await running).toEqual(E.right('recovered'))
+    expect(server.requests()).toBe(2)
   })
 })
 
@@ -326,63 +454,17 @@ describe('Http.isTransient', () => {
     expect(Http.isTransient({ _tag: 'DecodeError' })).toBe(false)
     expect(Http.isTransient({ _tag: 'SomethingElse' })).toBe(false)
   })
-})
 
-describe('Http.respectRetryAfter', () => {
-  const hinted = (hint: O.Option<number>): Http.HttpError => ({
-    _tag: 'HttpError',
-    method: 'GET',
-    url: '/',
-    status: 429,
-    statusText: '',
-    headers: {},
-    retryAfter: hint,
-    body: '',
-  })
-
-  it('takes the longer of the hint (bounded by max) and the schedule’s own delay', () => {
-    const s = pipe(Schedule.spaced(100), Http.respectRetryAfter(5000))
-    expect(
-      Schedule.simulate(s, [hinted(O.some(2000)), hinted(O.some(50)), hinted(O.some(1e9)), hinted(O.none)]),
-    ).toEqual([2000, 100, 5000, 100])
-    expect(Schedule.simulate(s, ['not an http error', null, 42])).toEqual([100, 100, 100])
-  })
-
-  it('property: each delay is max(own delay, min(hint, max)); the number of retries never changes', () => {
-    const input = fc.oneof(
-      fc
-        .option(fc.nat({ max: 10_000_000 }), { nil: undefined })
-        .map((h) => hinted(h === undefined ? O.none : O.some(h))),
-      fc.constantFrom<unknown>('not an http error', null, { _tag: 'NetworkError' }),
-    )
-    fc.assert(
-      fc.property(
-        fc.array(fc.nat({ max: 100_000 }), { maxLength: 8 }),
-        fc.array(input, { maxLength: 12 }),
-        fc.nat({ max: 1_000_000 }),
-        (delays, inputs, max) => {
-          const own = Schedule.simulate(Schedule.fromDelays(...delays), inputs)
-          const honoured = Schedule.simulate(pipe(Schedule.fromDelays(...delays), Http.respectRetryAfter(max)), inputs)
-          expect(honoured).toHaveLength(own.length)
-          honoured.forEach((delay, i) => {
-            const error = inputs[i] as Partial<Http.HttpError>
-            const hint = error?._tag === 'HttpError' && error.retryAfter ? error.retryAfter : O.none
-            const d = own[i] ?? Number.NaN
-            expect(delay).toBe(O.isSome(hint) ? Math.max(d, Math.min(hint.value, max)) : d)
-          })
-        },
-      ),
-    )
-  })
-
-  it('never turns a done into a continue', () => {
-    const s = pipe(Schedule.recurs(1), Http.respectRetryAfter(5000))
-    expect(Schedule.simulate(s, [hinted(O.some(1000)), hinted(O.some(1000)), hinted(O.some(1000))])).toEqual([1000])
-  })
-
-  it('rejects a nonsense maximum', () => {
-    expect(() => Http.respectRetryAfter(Number.NaN)).toThrow(
-      new RangeError('Http.respectRetryAfter: max must be a finite non-negative number of milliseconds, got NaN'),
-    )
+  it('retries an open circuit, and accepts any value', () => {
+    const open: CircuitBreaker.CircuitOpen = {
+      _tag: 'CircuitOpen',
+      state: 'Open',
+      retryAt: 5000,
+      retryAfter: O.some(4700),
+    }
+    expect(Http.isTransient(open)).toBe(true)
+    expect(Http.isTransient({ ...open, state: 'HalfOpen', retryAfter: O.some(0) })).toBe(true)
+    for (const value of [undefined, null, 42, 'NetworkError', new Error('503'), { status: 503 }])
+      expect(Http.isTransient(value)).toBe(false)
   })
 })

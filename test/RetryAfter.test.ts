@@ -1,12 +1,13 @@
 /**
  * Retry-After as RFC 9110 defines it (delay-seconds or an HTTP-date, relative
  * to the clock), plus retry-after-ms: malformed values are ignored, never a
- * crash.
+ * crash. And how a schedule honours the hint: Schedule.waitForHint.
  */
 import fc from 'fast-check'
 import * as O from 'fp-ts/Option'
 import { describe, expect, it } from 'vitest'
-import { Http, Schedule } from '../src/index'
+import { pipe } from 'fp-ts/function'
+import { type CircuitBreaker, Http, Schedule } from '../src/index'
 
 const now = Date.UTC(2025, 0, 1, 0, 0, 0) // Wed, 01 Jan 2025 00:00:00 GMT
 
@@ -133,5 +134,89 @@ describe('Http.parseRetryAfterMs and Http.retryAfter', () => {
     expect(Http.retryAfter({ 'Retry-After': '4' }, now)).toEqual(O.some(4000))
     expect(Http.retryAfter(new Headers({ 'Retry-After': '5' }), now)).toEqual(O.some(5000))
     expect(Http.retryAfter(new Headers(), now)).toEqual(O.none)
+  })
+})
+
+// 0.2: Http.respectRetryAfter(max) is Schedule.waitForHint(max), the same rule for any failure carrying a retryAfter
+describe('Schedule.waitForHint', () => {
+  const hinted = (hint: O.Option<number>): Http.HttpError => ({
+    _tag: 'HttpError',
+    method: 'GET',
+    url: '/',
+    status: 429,
+    statusText: '',
+    headers: {},
+    retryAfter: hint,
+    body: '',
+  })
+  const circuitOpen: CircuitBreaker.CircuitOpen = {
+    _tag: 'CircuitOpen',
+    state: 'Open',
+    retryAt: 5000,
+    retryAfter: O.some(4700),
+  }
+
+  it('takes the longer of the hint (bounded by max) and the schedule’s own delay', () => {
+    const s = pipe(Schedule.spaced(100), Schedule.waitForHint(5000))
+    expect(
+      Schedule.simulate(s, [hinted(O.some(2000)), hinted(O.some(50)), hinted(O.some(1e9)), hinted(O.none)]),
+    ).toEqual([2000, 100, 5000, 100])
+    expect(Schedule.simulate(s, ['not an http error', null, 42])).toEqual([100, 100, 100])
+  })
+
+  it('reads the hint of an open circuit the same way', () => {
+    expect(Schedule.simulate(pipe(Schedule.spaced(100), Schedule.waitForHint(5000)), [circuitOpen])).toEqual([4700])
+    expect(Schedule.simulate(pipe(Schedule.spaced(100), Schedule.waitForHint(1000)), [circuitOpen])).toEqual([1000])
+    expect(Schedule.simulate(pipe(Schedule.spaced(6000), Schedule.waitForHint(5000)), [circuitOpen])).toEqual([6000])
+    // Http.isTransient lets the open circuit through to the hint
+    const policy = pipe(
+      Schedule.spaced(100),
+      Schedule.intersect(Schedule.recurs(2)),
+      Schedule.whileInput(Http.isTransient),
+      Schedule.waitForHint(10_000),
+    )
+    expect(Schedule.simulate(policy, [circuitOpen, hinted(O.some(250)), circuitOpen])).toEqual([4700, 250])
+  })
+
+  it('property: each delay is max(own delay, min(hint, max)); the number of retries never changes', () => {
+    const input = fc.oneof(
+      fc
+        .option(fc.nat({ max: 10_000_000 }), { nil: undefined })
+        .map((h) => hinted(h === undefined ? O.none : O.some(h))),
+      fc.nat({ max: 10_000_000 }).map((h): unknown => ({ ...circuitOpen, retryAfter: O.some(h) })),
+      fc.constantFrom<unknown>('not an http error', null, { _tag: 'NetworkError' }),
+    )
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 100_000 }), { maxLength: 8 }),
+        fc.array(input, { maxLength: 12 }),
+        fc.nat({ max: 1_000_000 }),
+        (delays, inputs, max) => {
+          const own = Schedule.simulate(Schedule.fromDelays(...delays), inputs)
+          const honoured = Schedule.simulate(pipe(Schedule.fromDelays(...delays), Schedule.waitForHint(max)), inputs)
+          expect(honoured).toHaveLength(own.length)
+          honoured.forEach((delay, i) => {
+            // 0.2: the hint of any failure that carries one (an HttpError's, a CircuitOpen's), not only an HttpError's
+            const error = inputs[i] as { readonly retryAfter?: O.Option<number> } | null
+            const hint = error?.retryAfter ?? O.none
+            const d = own[i] ?? Number.NaN
+            expect(delay).toBe(O.isSome(hint) ? Math.max(d, Math.min(hint.value, max)) : d)
+          })
+        },
+      ),
+    )
+  })
+
+  it('never turns a done into a continue', () => {
+    const s = pipe(Schedule.recurs(1), Schedule.waitForHint(5000))
+    expect(Schedule.simulate(s, [hinted(O.some(1000)), hinted(O.some(1000)), hinted(O.some(1000))])).toEqual([1000])
+    expect(Schedule.simulate(s, [circuitOpen, circuitOpen])).toEqual([4700])
+  })
+
+  it('rejects a nonsense maximum', () => {
+    // 0.2: the check names Schedule.waitForHint
+    expect(() => Schedule.waitForHint(Number.NaN)).toThrow(
+      new RangeError('Schedule.waitForHint: max must be a finite non-negative number of milliseconds, got NaN'),
+    )
   })
 })

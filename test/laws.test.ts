@@ -29,6 +29,7 @@ type Spec =
   | { readonly k: 'map'; readonly s: Spec }
   | { readonly k: 'jittered'; readonly lo: number; readonly spread: number; readonly s: Spec }
   | { readonly k: 'fullJitter' | 'equalJitter'; readonly s: Spec }
+  | { readonly k: 'hostile'; readonly delay: number }
 
 const build = (spec: Spec): S => {
   switch (spec.k) {
@@ -100,6 +101,9 @@ const build = (spec: Spec): S => {
       return pipe(build(spec.s), Schedule.fullJitter)
     case 'equalJitter':
       return pipe(build(spec.s), Schedule.equalJitter)
+    case 'hostile':
+      // a user's `make` step that returns a bad delay, forever
+      return Schedule.make(0, (n: number) => ({ _tag: 'Continue', delay: spec.delay, out: n, state: n + 1 }))
   }
 }
 
@@ -153,6 +157,27 @@ const { spec: specArb } = fc.letrec<{ spec: Spec }>((tie) => ({
       spread: fc.double({ min: 0, max: 2, noNaN: true }),
       s: tie('spec'),
     }),
+    fc.record({ k: fc.constantFrom('fullJitter' as const, 'equalJitter' as const), s: tie('spec') }),
+  ),
+}))
+
+/** Generated schedules whose leaves include hostile `make` steps (NaN, negative or infinite delays). */
+const hostileLeaf: fc.Arbitrary<Spec> = fc.record({
+  k: fc.constant('hostile' as const),
+  delay: fc.constantFrom(NaN, -1, -Infinity, Infinity, 1e308 * 10),
+})
+const { spec: hostileSpecArb } = fc.letrec<{ spec: Spec }>((tie) => ({
+  spec: fc.oneof(
+    { maxDepth: 3, depthSize: 'small', withCrossShrink: true },
+    hostileLeaf,
+    leaf,
+    fc.record({
+      k: fc.constantFrom('intersect' as const, 'union' as const, 'andThen' as const),
+      a: tie('spec'),
+      b: tie('spec'),
+    }),
+    fc.record({ k: fc.constantFrom('upTo' as const, 'capDelay' as const), d: delayArb, s: tie('spec') }),
+    fc.record({ k: fc.constant('map' as const), s: tie('spec') }),
     fc.record({ k: fc.constantFrom('fullJitter' as const, 'equalJitter' as const), s: tie('spec') }),
   ),
 }))
@@ -215,7 +240,8 @@ const rawDecisions = (
     out.push({ elapsed, decision })
     if (decision._tag === 'Done') break
     state = decision.state
-    if (advance) elapsed += decision.delay
+    // as the driver does: a bad delay is slept as 0 (or MAX_DELAY)
+    if (advance) elapsed += decision.delay > 0 ? Math.min(decision.delay, Schedule.MAX_DELAY) : 0
   }
   return out
 }
@@ -555,6 +581,56 @@ describe('bounds', () => {
         const limited = behaviour(pipe(sched(s), Schedule.upTo(deadline)), inputs, r).delays
         expect(limited).toEqual(plain.slice(0, limited.length))
       }),
+    )
+  })
+})
+
+describe('hostile make steps never disable a protection', () => {
+  const sane = (d: number) => Number.isFinite(d) && d >= 0 && d <= Schedule.MAX_DELAY
+
+  it('intersect, union and capDelay over any schedule yield only sane delays, and capDelay still caps', () => {
+    fc.assert(
+      fc.property(hostileSpecArb, hostileSpecArb, delayArb, inputsArb, drawArb, (a, b, max, inputs, r) => {
+        for (const s of [intersect(a, b), union(a, b)])
+          for (const d of delaysOf(rawDecisions(s, inputs, () => r))) expect(sane(d)).toBe(true)
+        for (const d of delaysOf(rawDecisions(pipe(sched(a), Schedule.capDelay(max)), inputs, () => r)))
+          expect(d).toBeLessThanOrEqual(max)
+      }),
+    )
+  })
+
+  it('a bad delay counts as 0 where delays are combined: intersect with spaced(100) still waits 100', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(NaN, -1, -Infinity), inputsArb, (bad, inputs) => {
+        const s = intersect({ k: 'hostile', delay: bad }, Schedule.spaced(100))
+        for (const d of delaysOf(rawDecisions(s, inputs, () => 0.5))) expect(d).toBe(100)
+      }),
+    )
+  })
+
+  it('upTo(d) over any schedule still ends before the deadline once attempts take time', () => {
+    fc.assert(
+      fc.property(
+        hostileSpecArb,
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 1, max: 50 }),
+        (s, deadline, duration) => {
+          const inputs = Array<number>(Math.ceil(deadline / duration) + 5).fill(0)
+          const decisions = rawDecisions(
+            pipe(sched(s), Schedule.upTo(deadline)),
+            inputs,
+            () => 0.5,
+            Array(inputs.length).fill(duration),
+          )
+          // it ends within the inputs: every attempt takes `duration`, so the deadline is reached
+          expect(decisions.at(-1)?.decision._tag).toBe('Done')
+          for (const { elapsed, decision } of decisions)
+            if (decision._tag === 'Continue')
+              expect(
+                elapsed + (decision.delay > 0 ? Math.min(decision.delay, Schedule.MAX_DELAY) : 0),
+              ).toBeLessThanOrEqual(deadline)
+        },
+      ),
     )
   })
 })
