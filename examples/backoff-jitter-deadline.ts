@@ -7,7 +7,7 @@
  * Run alone: npx tsx examples/backoff-jitter-deadline.ts
  */
 import { pipe } from 'fp-ts/function'
-import { Http, Random, Retry, Schedule } from '../src/index'
+import { Http, Operation, Random, Retry, Schedule, Timeout } from '../src/index'
 import { isMain, startServer, timeline } from './support'
 
 export const policy = pipe(
@@ -24,17 +24,19 @@ export const main = async (): Promise<void> => {
     res.end('down for maintenance')
   })
   try {
-    const plan = Schedule.simulate(policy, Array(10).fill({ _tag: 'TimeoutError' }), { random: Random.seeded(2026) })
+    const plan = Schedule.simulate(policy, Array(10).fill({ _tag: 'TimeoutError', timeout: 500 }), {
+      random: Random.seeded(2026),
+    })
     const tl = timeline(
       '6. Backoff, cap, full jitter and a deadline',
       'exponential(100), cap 500 ms, full jitter, upTo(1500)',
       [`plan (Schedule.simulate, attempts taking no time): ${plan.map((d) => Math.round(d)).join(', ')} ms`],
     )
     const status = pipe(
-      tl.attempt('GET /status', Http.text(`${api.url}/status`, { timeout: 500 })),
+      tl.attempt('GET /status', pipe(Http.text(`${api.url}/status`), Timeout.timeout(500))),
       Retry.retrying(policy, { random: Random.seeded(2026), onRetry: tl.onRetry }),
     )
-    tl.outcome(await status())
+    tl.outcome(await Operation.run(status)())
   } finally {
     await api.close()
   }

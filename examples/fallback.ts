@@ -7,7 +7,7 @@
  */
 import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
-import { Decode, Fallback, Http, Schedule } from '../src/index'
+import { Decode, Fallback, Http, Operation, Schedule, Timeout } from '../src/index'
 import { downUrl, isMain, sendJson, startServer, timeline } from './support'
 
 const Quote = t.type({ symbol: t.string, price: t.number, source: t.string })
@@ -26,7 +26,7 @@ export const main = async (): Promise<void> => {
     const quote = (label: string, url: string) =>
       tl.attempt(
         label,
-        pipe(Http.json(`${url}/quote/ACME`, { timeout: 1000 }), Decode.decode(Quote)),
+        pipe(Http.json(`${url}/quote/ACME`), Timeout.timeout(1000), Decode.decode(Quote)),
         (q) => `${q.price} from ${q.source}`,
       )
     const primary = quote('primary', primaryUrl)
@@ -36,7 +36,7 @@ export const main = async (): Promise<void> => {
         onRetry: tl.onRetry,
       }),
     )
-    tl.outcome(await getQuote(), (q) => `${q.symbol} ${q.price} from the ${q.source}`)
+    tl.outcome(await Operation.run(getQuote)(), (q) => `${q.symbol} ${q.price} from the ${q.source}`)
   } finally {
     await Promise.all([backup.close(), secondBackup.close()])
   }

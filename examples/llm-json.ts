@@ -8,9 +8,9 @@
  */
 import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
-import * as TE from 'fp-ts/TaskEither'
+import * as RTE from 'fp-ts/ReaderTaskEither'
 import * as t from 'io-ts'
-import { Decode, Http, Retry, Schedule } from '../src/index'
+import { Decode, Http, Operation, Retry, Schedule, Timeout } from '../src/index'
 import { isMain, readBody, sendJson, startServer, timeline } from './support'
 
 /** What we want from the model. */
@@ -26,7 +26,7 @@ const REPLIES = [
 
 const PROMPT = 'Reply with JSON only: {"name": string, "age": number} for the first programmer.'
 
-type ModelError = Http.FetchError | Decode.DecodeError
+type ModelError = Http.FetchError | Timeout.TimeoutError | Decode.DecodeError
 
 export const main = async (): Promise<void> => {
   // a scripted model: it repairs its answer only when the prompt says what was wrong
@@ -41,16 +41,16 @@ export const main = async (): Promise<void> => {
   })
   try {
     /** One completion: POST the prompt, get the text back. */
-    const complete = (prompt: string): TE.TaskEither<ModelError, string> =>
+    const complete = (prompt: string): RTE.ReaderTaskEither<Operation.Env, ModelError, string> =>
       pipe(
         Http.json(`${model.url}/v1/complete`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ prompt }),
-          timeout: 2000,
         }),
+        Timeout.timeout(2000),
         Decode.decode(t.type({ text: t.string })),
-        TE.map((reply) => reply.text),
+        RTE.map((reply) => reply.text),
       )
 
     /** The prompt for an attempt: the original one, plus what was wrong with the last answer. */
@@ -82,7 +82,7 @@ export const main = async (): Promise<void> => {
         },
       ),
     )
-    tl.outcome(await askPerson(), (p: Person) => `${p.name}, ${p.age}`)
+    tl.outcome(await Operation.run(askPerson)(), (p: Person) => `${p.name}, ${p.age}`)
   } finally {
     await model.close()
   }

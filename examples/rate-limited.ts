@@ -6,7 +6,7 @@
  * Run alone: npx tsx examples/rate-limited.ts
  */
 import { pipe } from 'fp-ts/function'
-import { Http, Random, Retry, Schedule } from '../src/index'
+import { Http, Operation, Random, Retry, Schedule, Timeout } from '../src/index'
 import { isMain, sendJson, startServer, timeline } from './support'
 
 export const policy = pipe(
@@ -14,7 +14,7 @@ export const policy = pipe(
   Schedule.jittered(),
   Schedule.intersect(Schedule.recurs(4)),
   Schedule.whileInput(Http.isTransient),
-  Http.respectRetryAfter(5000), // wait what the server asks, up to 5 s
+  Schedule.waitForHint(5000), // wait what the server asks, up to 5 s
 )
 
 export const main = async (): Promise<void> => {
@@ -28,13 +28,13 @@ export const main = async (): Promise<void> => {
   try {
     const tl = timeline(
       '2. Rate-limited API: 429 + Retry-After',
-      'exponential(100) x jitter, 4 retries, respectRetryAfter(5000)',
+      'exponential(100) x jitter, 4 retries, waitForHint(5000)',
     )
     const getItems = pipe(
-      tl.attempt('GET /items', Http.json(`${api.url}/items`, { timeout: 1000 })),
+      tl.attempt('GET /items', pipe(Http.json(`${api.url}/items`), Timeout.timeout(1000))),
       Retry.retrying(policy, { random: Random.seeded(2026), onRetry: tl.onRetry }),
     )
-    tl.outcome(await getItems())
+    tl.outcome(await Operation.run(getItems)())
   } finally {
     await api.close()
   }

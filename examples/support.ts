@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import type { Either } from 'fp-ts/Either'
 import * as O from 'fp-ts/Option'
-import type * as TE from 'fp-ts/TaskEither'
-import type { Retry } from '../src/index'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
+import type { Operation, Retry } from '../src/index'
 
 export interface LocalServer {
   readonly url: string
@@ -79,8 +79,14 @@ export const describeError = (error: unknown): string => {
       return `TimeoutError after ${String(e['timeout'])} ms`
     case 'DecodeError':
       return `DecodeError ${String(e['message'])}`
+    case 'CircuitOpen': {
+      const hint = e['retryAfter'] as O.Option<number>
+      return `CircuitOpen (${String(e['state'])})${O.isSome(hint) ? `, hint ${hint.value} ms` : ''}`
+    }
+    case 'Aborted':
+      return `Aborted (${String(e['reason'])})`
     default:
-      return e._tag
+      return typeof e['reason'] === 'string' ? `${e._tag} (${e['reason']})` : e._tag
   }
 }
 
@@ -89,7 +95,7 @@ const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 3
 const RESULT_WIDTH = 62
 
 /**
- * A timeline for one scenario. Wrap each attempt with `attempt(label, te)`,
+ * A timeline for one scenario. Wrap each attempt with `attempt(label, op)`,
  * pass `onRetry` to the retry options, and print the outcome with `outcome`.
  * One row per attempt: its number, its start time, its result and the delay
  * before the next attempt.
@@ -107,18 +113,19 @@ export const timeline = (title: string, policy: string, notes: ReadonlyArray<str
   notes.forEach((note) => console.log(`   ${note}`))
   console.log(`   ${'attempt'.padEnd(7)}${'time'.padStart(8)}  ${'result'.padEnd(RESULT_WIDTH)}  next`)
   return {
-    /** Runs one attempt, noting its number, start time and result. */
+    /** Runs one attempt of a cancellable operation, noting its number, start time and result. */
     attempt:
-      <E, A>(
+      <R extends Operation.Env, E, A>(
         label: string,
-        self: TE.TaskEither<E, A>,
+        self: ReaderTaskEither<R, E, A>,
         show: (a: A) => string = (a) => JSON.stringify(a),
-      ): TE.TaskEither<E, A> =>
+      ): ReaderTaskEither<R, E, A> =>
+      (env) =>
       async () => {
         print('')
         attempts += 1
         const at = performance.now() - started
-        const result = await self()
+        const result = await self(env)()
         const what = result._tag === 'Right' ? `ok ${show(result.right)}` : describeError(result.left)
         pending = `   ${`#${attempts}`.padEnd(7)}${ms(at)}  ${clip(`${label}: ${what}`, RESULT_WIDTH).padEnd(RESULT_WIDTH)}  `
         return result

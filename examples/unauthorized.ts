@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
-import { Http, Random, Retry } from '../src/index'
+import { Http, Operation, Random, Retry } from '../src/index'
 import { policy } from './flaky-api'
 import { isMain, sendJson, startServer, timeline } from './support'
 
@@ -20,7 +20,7 @@ export const main = async (): Promise<void> => {
       tl.attempt('GET /me', Http.json(`${api.url}/me`, { headers: { authorization: 'Bearer expired' } })),
       Retry.retrying(policy, { random: Random.seeded(2026), onRetry: tl.onRetry }),
     )
-    const result = await getAccount()
+    const result = await Operation.run(getAccount)()
     tl.outcome(result)
     if (E.isLeft(result) && result.left._tag === 'HttpError' && !Http.isTransient(result.left)) {
       console.log(
