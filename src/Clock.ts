@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { onAbortOf } from './internal/abort'
 
 /**
  * Why a sleep is taken, passed by the library as `sleep`'s third argument so
@@ -92,7 +93,7 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const finish = () => {
       if (timer !== undefined) clearTimeout(timer)
-      signal?.removeEventListener('abort', finish)
+      release()
       resolve()
     }
     const arm = () => {
@@ -100,7 +101,7 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
       remaining -= piece
       timer = setTimeout(remaining > 0 ? arm : finish, piece)
     }
-    signal?.addEventListener('abort', finish, { once: true })
+    const release = onAbortOf(signal, finish)
     arm()
   })
 }

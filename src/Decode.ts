@@ -12,6 +12,7 @@ import { pipe } from 'fp-ts/function'
 import type * as t from 'io-ts'
 import { chainEither } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
+import * as D from './internal/decoder'
 import type { Any, Mapped } from './Operation'
 
 // -------------------------------------------------------------------------------------
@@ -92,6 +93,8 @@ const clip = (text: string): string => (text.length > MAX_SHOWN ? `${text.slice(
 
 /** A short, safe rendering of any value: never throws. */
 const show = (value: unknown): string => {
+  // a long string is cut before quoting: the same text, without quoting megabytes to show 80 characters
+  if (typeof value === 'string' && value.length > MAX_SHOWN) return clip(JSON.stringify(value.slice(0, MAX_SHOWN)))
   let text: string
   try {
     text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value))
@@ -183,8 +186,52 @@ export const decode =
 const syntaxMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /**
+ * How deep JSON read from text may nest: {@link parseJson},
+ * {@link extractJson} and {@link decodeText} refuse arrays and objects nested
+ * more than `MAX_DEPTH` levels inside one another with an `InvalidJson`
+ * {@link DecodeError} that names this limit, before parsing them. Real
+ * answers nest a few levels; text nested thousands deep is an attack or a
+ * runaway model, and would otherwise take super-linear time to parse and
+ * overflow the stack of a recursive codec.
+ *
+ * @example
+ * import { Decode } from 'fp-ts-retry'
+ *
+ * Decode.parseJson('['.repeat(Decode.MAX_DEPTH + 1) + ']'.repeat(Decode.MAX_DEPTH + 1))
+ * // => Left(DecodeError) with reason 'InvalidJson': 'invalid JSON: nested deeper than 500 levels (Decode.MAX_DEPTH) at position 500, in: ...'
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const MAX_DEPTH: number = D.MAX_JSON_DEPTH
+
+const invalidJson = (text: string, error: unknown): E.Either<DecodeError, never> =>
+  E.left(decodeError('InvalidJson', [`${syntaxMessage(error)}, in: ${clip(text)}`]))
+
+/** `JSON.parse`, as an `Either`. */
+const tryParse = (text: string): E.Either<DecodeError, unknown> => {
+  try {
+    return E.right(JSON.parse(text))
+  } catch (error) {
+    return invalidJson(text, error)
+  }
+}
+
+/**
+ * Parses `text` once {@link D.scanJson} has looked at it: too deep text is
+ * refused without parsing; otherwise `JSON.parse` gives the value, or the
+ * syntax error (it stops where the scan stopped, so this too is linear).
+ */
+const parseScanned = (text: string, scan: D.JsonScan): E.Either<DecodeError, unknown> =>
+  scan._tag === 'Invalid' && scan.tooDeep
+    ? invalidJson(text, `nested deeper than ${MAX_DEPTH} levels (Decode.MAX_DEPTH) at position ${scan.position}`)
+    : tryParse(text)
+
+/**
  * Parses a string that should be exactly JSON: `Right` with the value, or a
- * {@link DecodeError} (`InvalidJson`) naming the syntax error. Never throws.
+ * {@link DecodeError} (`InvalidJson`) naming the syntax error, or the depth
+ * limit ({@link MAX_DEPTH}) for text nested deeper. Never throws; linear time
+ * on any input.
  *
  * @example
  * import { Decode } from 'fp-ts-retry'
@@ -197,63 +244,107 @@ const syntaxMessage = (error: unknown): string => (error instanceof Error ? erro
  * @since 0.1.0
  * @category utils
  */
-export const parseJson = (text: string): E.Either<DecodeError, unknown> => {
-  try {
-    return E.right(JSON.parse(text))
-  } catch (error) {
-    return E.left(decodeError('InvalidJson', [`${syntaxMessage(error)}, in: ${clip(text)}`]))
-  }
-}
+export const parseJson = (text: string): E.Either<DecodeError, unknown> =>
+  typeof text === 'string' ? parseScanned(text, D.scanJson(text)) : tryParse(text)
 
-/** The contents of every fenced code block (```json ... ```), in order. */
-const fencedBlocks = (text: string): ReadonlyArray<string> =>
-  Array.from(text.matchAll(/```[ \t]*[A-Za-z0-9_-]*[ \t]*\r?\n?([\s\S]*?)```/g), (match) => match[1] ?? '')
+const FENCE = '```'
+
+/** Whether `c` may follow a fence's backticks on its opening line: `[ \t]`, or the language `[A-Za-z0-9_-]`. */
+const isSpaceOrTab = (c: number): boolean => c === 0x20 || c === 0x09
+const isWordChar = (c: number): boolean =>
+  (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d
 
 /**
- * From `start` (a `{` or `[`), the index of the bracket that closes it, or of
- * the first mismatched closer; -1 when the text ends first. Brackets inside
- * JSON strings do not count.
+ * A candidate for JSON: `source.slice(start, end)`, trimmed, passed as a
+ * range so that thousands of small candidates cost no copies.
  */
-const closingIndex = (text: string, start: number): number => {
-  const expected: Array<string> = []
-  let inString = false
-  let escaped = false
-  for (let i = start; i < text.length; i++) {
-    const c = text[i]
-    if (inString) {
-      if (escaped) escaped = false
-      else if (c === '\\') escaped = true
-      else if (c === '"') inString = false
-    } else if (c === '"') inString = true
-    else if (c === '{') expected.push('}')
-    else if (c === '[') expected.push(']')
-    else if (c === '}' || c === ']') {
-      if (expected.pop() !== c || expected.length === 0) return i
-    }
-  }
-  return -1
-}
+type Visit<A> = (source: string, start: number, end: number) => A | undefined
 
 /**
- * The top-level bracketed stretches of the text, in order: each balanced
- * `{...}` or `[...]` not inside another, then the unclosed tail if one never
- * closes. One pass over the text.
+ * Calls `visit` with the trimmed contents of every fenced code block
+ * (```json ... ```), in order, until it returns a result. A block opens with three
+ * backticks, optional spaces, an optional language word, optional spaces and
+ * one optional line break; it closes at the next three backticks. One pass
+ * with `indexOf`: an unclosed fence ends the search instead of being retried
+ * from every later position.
  */
-const bracketed = (text: string): ReadonlyArray<string> => {
-  const found: Array<string> = []
+const forEachFenced = <A>(text: string, visit: Visit<A>): A | undefined => {
   let from = 0
   for (;;) {
+    const open = text.indexOf(FENCE, from)
+    if (open < 0) return undefined
+    let start = open + FENCE.length
+    while (start < text.length && isSpaceOrTab(text.charCodeAt(start))) start++
+    while (start < text.length && isWordChar(text.charCodeAt(start))) start++
+    while (start < text.length && isSpaceOrTab(text.charCodeAt(start))) start++
+    if (text.charCodeAt(start) === 0x0d) start++
+    if (text.charCodeAt(start) === 0x0a) start++
+    const close = text.indexOf(FENCE, start)
+    // no closing fence after this one: none after any later one either
+    if (close < 0) return undefined
+    const block = text.slice(start, close).trim()
+    const found = visit(block, 0, block.length)
+    if (found !== undefined) return found
+    from = close + FENCE.length
+  }
+}
+
+const OPEN_OBJECT = 0x7b
+const CLOSE_OBJECT = 0x7d
+const OPEN_ARRAY = 0x5b
+const CLOSE_ARRAY = 0x5d
+
+/**
+ * Calls `visit` with the top-level bracketed stretches of the text, in order,
+ * until it returns a result: each balanced `{...}` or `[...]` not inside
+ * another (cut at the first mismatched closer), then the unclosed tail
+ * (trimmed) if one never closes. Brackets inside JSON strings do not count.
+ * One pass over the text: each stretch starts where the previous one ended.
+ */
+const forEachBracketed = <A>(text: string, visit: Visit<A>): A | undefined => {
+  // the closers expected, innermost last, as char codes: one buffer, grown on demand
+  let expected = new Uint8Array(64)
+  let from = 0
+  while (from < text.length) {
     let start = from
-    while (start < text.length && text[start] !== '{' && text[start] !== '[') start++
-    if (start >= text.length) return found
-    const end = closingIndex(text, start)
-    if (end < 0) {
-      found.push(text.slice(start))
-      return found
+    for (; start < text.length; start++) {
+      const c = text.charCodeAt(start)
+      if (c === OPEN_OBJECT || c === OPEN_ARRAY) break
     }
-    found.push(text.slice(start, end + 1))
+    if (start >= text.length) return undefined
+    let depth = 0
+    let inString = false
+    let escaped = false
+    let end = -1
+    for (let i = start; i < text.length && end < 0; i++) {
+      const c = text.charCodeAt(i)
+      if (inString) {
+        if (escaped) escaped = false
+        else if (c === 0x5c) escaped = true
+        else if (c === 0x22) inString = false
+      } else if (c === 0x22) inString = true
+      else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (depth === expected.length) {
+          const grown = new Uint8Array(expected.length * 2)
+          grown.set(expected)
+          expected = grown
+        }
+        expected[depth++] = c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        // the closer that ends the outermost bracket, or the first one that does not match
+        if (depth === 0 || expected[--depth] !== c || depth === 0) end = i
+      }
+    }
+    if (end < 0) {
+      const tail = text.slice(start).trim()
+      return visit(tail, 0, tail.length)
+    }
+    // from a bracket to a bracket: nothing to trim
+    const found = visit(text, start, end + 1)
+    if (found !== undefined) return found
     from = end + 1
   }
+  return undefined
 }
 
 /**
@@ -262,9 +353,12 @@ const bracketed = (text: string): ReadonlyArray<string> => {
  * `{...}` or `[...]` (so JSON after a preamble such as "Sure, here's your
  * JSON:" or followed by chatter is found). The first that parses wins.
  *
- * Never throws. When nothing parses: `InvalidJson` with the syntax error of
- * the longest candidate (e.g. `Expected ',' or '}' after property value in
- * JSON at position 22`), or `NoJson` when the text has no candidate at all.
+ * Never throws, and runs in time linear in the length of the text whatever
+ * it holds (each candidate is checked by a linear scan before `JSON.parse`
+ * sees it; JSON nested deeper than {@link MAX_DEPTH} is refused). When
+ * nothing parses: `InvalidJson` with the syntax error of the longest
+ * candidate (e.g. `Expected ',' or '}' after property value in JSON at
+ * position 22`), or `NoJson` when the text has no candidate at all.
  *
  * @example
  * import { Decode } from 'fp-ts-retry'
@@ -279,20 +373,35 @@ const bracketed = (text: string): ReadonlyArray<string> => {
  */
 export const extractJson = (text: string): E.Either<DecodeError, unknown> => {
   if (typeof text !== 'string') return E.left(decodeError('NoJson', [`expected text, got ${show(text)}`]))
-  const whole = parseJson(text.trim())
-  if (E.isRight(whole)) return whole
-  const candidates = [...fencedBlocks(text), ...bracketed(text)].map((c) => c.trim()).filter((c) => c !== '')
-  let worst: E.Either<DecodeError, unknown> | undefined
-  let worstLength = -1
-  for (const candidate of candidates) {
-    const parsed = parseJson(candidate)
+  const whole = text.trim()
+  const wholeScan = D.scanJson(whole)
+  if (wholeScan._tag === 'Valid') {
+    const parsed = tryParse(whole)
     if (E.isRight(parsed)) return parsed
-    if (candidate.length > worstLength) {
-      worst = parsed
-      worstLength = candidate.length
-    }
   }
-  return worst ?? E.left(decodeError('NoJson', [`no JSON object or array in ${show(text)}`]))
+  // the longest candidate that does not parse, whose error is the answer when none does
+  let worst = { source: '', start: 0, end: 0 }
+  let worstScan: D.JsonScan | undefined
+  const attempt = (source: string, start: number, end: number): E.Either<DecodeError, unknown> | undefined => {
+    if (start === end) return undefined
+    const scan = D.scanJson(source, start, end)
+    if (scan._tag === 'Valid') {
+      const parsed = tryParse(source.slice(start, end))
+      if (E.isRight(parsed)) return parsed
+    }
+    if (worstScan === undefined || end - start > worst.end - worst.start) {
+      worst = { source, start, end }
+      worstScan = scan
+    }
+    return undefined
+  }
+  return (
+    forEachFenced(text, attempt) ??
+    forEachBracketed(text, attempt) ??
+    (worstScan === undefined
+      ? E.left(decodeError('NoJson', [`no JSON object or array in ${show(text)}`]))
+      : parseScanned(worst.source.slice(worst.start, worst.end), worstScan))
+  )
 }
 
 /**

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type { Clock, SleepPurpose } from './Clock'
+import { onAbortOf } from './internal/abort'
 import { sanitize } from './internal/delay'
 import * as check from './internal/validate'
 
@@ -56,8 +57,10 @@ export interface TestClock extends Clock {
    * in order of wake-up time (then of creation), and letting the code between
    * sleeps run, so that a sleep started by a woken task is woken too if it
    * falls due within `ms`. Each woken task sees `now()` at its own wake-up
-   * instant; afterwards `now()` is the old time plus `ms`. Rejects with a
-   * `RangeError` when `ms` is negative, NaN or infinite.
+   * instant; afterwards `now()` is the old time plus `ms`. Adjusts called
+   * while another is running (`Promise.all([adjust(1000), adjust(10)])`) run
+   * after it, in call order: time moves by their sum and never backwards.
+   * Rejects with a `RangeError` when `ms` is negative, NaN or infinite.
    */
   readonly adjust: (ms: number) => Promise<void>
   /**
@@ -82,6 +85,8 @@ interface Sleeper {
   readonly wake: number
   readonly seq: number
   readonly purpose: SleepPurpose | undefined
+  /** Woken or aborted: no longer pending. */
+  done: boolean
   readonly resolve: () => void
 }
 
@@ -112,11 +117,51 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 export const make = (): TestClock => {
   let time = 0
   let seq = 0
-  let sleepers: Array<Sleeper> = []
+  // pending sleeps in a binary min-heap on (wake, seq); an aborted sleep is marked and dropped when it surfaces
+  const heap: Array<Sleeper> = []
+  const counts = new Map<SleepPurpose | undefined, number>()
+  let total = 0
   let watchers: Array<Watcher> = []
 
-  const pending = (purpose?: SleepPurpose): number =>
-    purpose === undefined ? sleepers.length : sleepers.filter((s) => s.purpose === purpose).length
+  const before = (a: Sleeper, b: Sleeper): boolean => a.wake < b.wake || (a.wake === b.wake && a.seq < b.seq)
+  const push = (sleeper: Sleeper) => {
+    heap.push(sleeper)
+    for (let i = heap.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1
+      if (!before(heap[i] as Sleeper, heap[parent] as Sleeper)) break
+      ;[heap[i], heap[parent]] = [heap[parent] as Sleeper, heap[i] as Sleeper]
+      i = parent
+    }
+  }
+  const pop = (): Sleeper | undefined => {
+    const top = heap[0]
+    const last = heap.pop()
+    if (heap.length > 0 && last !== undefined) {
+      heap[0] = last
+      for (let i = 0; ;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < heap.length && before(heap[l] as Sleeper, heap[m] as Sleeper)) m = l
+        if (r < heap.length && before(heap[r] as Sleeper, heap[m] as Sleeper)) m = r
+        if (m === i) break
+        ;[heap[i], heap[m]] = [heap[m] as Sleeper, heap[i] as Sleeper]
+        i = m
+      }
+    }
+    return top
+  }
+  /** The earliest sleep still pending, dropping aborted ones on the way. */
+  const peek = (): Sleeper | undefined => {
+    while (heap.length > 0 && (heap[0] as Sleeper).done) pop()
+    return heap[0]
+  }
+  const count = (purpose: SleepPurpose | undefined, by: number) => {
+    total += by
+    if (purpose !== undefined) counts.set(purpose, (counts.get(purpose) ?? 0) + by)
+  }
+
+  const pending = (purpose?: SleepPurpose): number => (purpose === undefined ? total : (counts.get(purpose) ?? 0))
 
   const notify = () => {
     if (watchers.length === 0) return
@@ -130,52 +175,61 @@ export const make = (): TestClock => {
   const sleep = (ms: number, signal?: AbortSignal, purpose?: SleepPurpose): Promise<void> => {
     if (signal?.aborted) return Promise.resolve()
     return new Promise<void>((resolve) => {
-      const sleeper: Sleeper = {
-        wake: time + sanitize(ms),
-        seq: seq++,
-        purpose,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort)
-          resolve()
-        },
-      }
-      const onAbort = () => {
-        sleepers = sleepers.filter((s) => s !== sleeper)
+      const finish = () => {
+        if (sleeper.done) return
+        sleeper.done = true
+        count(purpose, -1)
+        release()
         resolve()
       }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      sleepers.push(sleeper)
+      const sleeper: Sleeper = { wake: time + sanitize(ms), seq: seq++, purpose, done: false, resolve: finish }
+      const release = onAbortOf(signal, finish)
+      push(sleeper)
+      count(purpose, 1)
       notify()
     })
   }
 
   /** Wakes every sleep due at the earliest instant not after `limit`; false when none is due. */
   const wakeNext = (limit: number): boolean => {
-    let first: number | undefined
-    for (const s of sleepers) if (first === undefined || s.wake < first) first = s.wake
-    if (first === undefined || first > limit) return false
-    const due = sleepers.filter((s) => s.wake === first).sort((a, b) => a.seq - b.seq)
-    sleepers = sleepers.filter((s) => s.wake !== first)
-    time = Math.max(time, first)
-    due.forEach((s) => s.resolve())
+    const first = peek()
+    if (first === undefined || first.wake > limit) return false
+    const instant = first.wake
+    time = Math.max(time, instant)
+    for (let next = peek(); next !== undefined && next.wake === instant; next = peek()) {
+      pop()
+      next.resolve()
+    }
     return true
   }
 
-  const adjust = async (ms: number): Promise<void> => {
-    const target = time + check.delay('TestClock.adjust', 'ms', ms)
-    await settle()
-    while (wakeNext(target)) await settle()
-    time = target
-    await settle()
+  // adjusts run one after another, in the order they were called, so that time never runs backwards
+  let queue: Promise<void> = Promise.resolve()
+  const serially = (task: () => Promise<void>): Promise<void> => {
+    const run = queue.then(task)
+    queue = run.catch(() => undefined)
+    return run
   }
 
-  const runAll = async (maxSleeps = 1_000_000): Promise<void> => {
-    await settle()
-    for (let woken = 0; wakeNext(Infinity); woken++) {
-      if (woken >= maxSleeps) throw new Error(`TestClock.runAll: still sleeping after ${maxSleeps} wake-ups`)
+  const adjust = async (ms: number): Promise<void> => {
+    const by = check.delay('TestClock.adjust', 'ms', ms)
+    return serially(async () => {
+      const target = time + by
       await settle()
-    }
+      while (wakeNext(target)) await settle()
+      time = Math.max(time, target)
+      await settle()
+    })
   }
+
+  const runAll = (maxSleeps = 1_000_000): Promise<void> =>
+    serially(async () => {
+      await settle()
+      for (let woken = 0; wakeNext(Infinity); woken++) {
+        if (woken >= maxSleeps) throw new Error(`TestClock.runAll: still sleeping after ${maxSleeps} wake-ups`)
+        await settle()
+      }
+    })
 
   const whenSleeping = (count = 1, purpose?: SleepPurpose): Promise<void> =>
     pending(purpose) >= count ? Promise.resolve() : new Promise((resolve) => watchers.push({ count, purpose, resolve }))

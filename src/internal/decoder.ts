@@ -25,7 +25,8 @@ const truncate = (text: string): string => (text.length > MAX_SHOWN ? `${text.sl
 export const show = (value: unknown): string => {
   switch (typeof value) {
     case 'string':
-      return truncate(JSON.stringify(value))
+      // cut before quoting: the same text, without quoting megabytes to show 60 characters
+      return truncate(JSON.stringify(value.length > MAX_SHOWN ? value.slice(0, MAX_SHOWN) : value))
     case 'number':
       return Object.is(value, -0) ? '-0' : String(value)
     case 'bigint':
@@ -236,3 +237,175 @@ export const rootOf = (context: t.Context, fallback: string): string => {
 /** Turns a result into an io-ts validation whose errors carry the readable messages. @internal */
 export const toValidation = <A>(result: Result<A>, value: unknown, context: t.Context): t.Validation<A> =>
   E.isRight(result) ? E.right(result.right) : E.left(result.left.map((message) => ({ value, context, message })))
+
+// -------------------------------------------------------------------------------------
+// JSON text
+// -------------------------------------------------------------------------------------
+
+/**
+ * How deep JSON read from untrusted text may nest: arrays and objects at most
+ * this many levels inside one another. Deeper text is refused before
+ * `JSON.parse` sees it: V8 parses deep nesting in super-linear time, and the
+ * recursive decoders that would read the value overflow the stack.
+ *
+ * @internal
+ */
+export const MAX_JSON_DEPTH = 500
+
+/**
+ * What {@link scanJson} found: the whole range is one JSON value, or where it
+ * stops being one (`tooDeep` when the first problem is nesting beyond the
+ * limit).
+ *
+ * @internal
+ */
+export type JsonScan =
+  | { readonly _tag: 'Valid' }
+  | { readonly _tag: 'Invalid'; readonly position: number; readonly tooDeep: boolean }
+
+const VALID: JsonScan = { _tag: 'Valid' }
+
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39
+const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+
+/** The end of the JSON string starting at `i` (a `"`), or -1 if it is not one. */
+const stringEnd = (text: string, i: number, end: number): number => {
+  for (let j = i + 1; j < end; ) {
+    const c = text.charCodeAt(j)
+    if (c === 0x22) return j + 1
+    if (c < 0x20) return -1
+    if (c !== 0x5c) {
+      j++
+      continue
+    }
+    const e = text.charCodeAt(j + 1)
+    if (e === 0x75) {
+      if (j + 5 >= end) return -1
+      for (let k = j + 2; k < j + 6; k++) if (!isHex(text.charCodeAt(k))) return -1
+      j += 6
+    } else if (
+      j + 1 < end &&
+      (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)
+    ) {
+      j += 2
+    } else return -1
+  }
+  return -1
+}
+
+/** The end of the digits from `i`, at least one; -1 if there is none. */
+const digitsEnd = (text: string, i: number, end: number): number => {
+  let j = i
+  while (j < end && isDigit(text.charCodeAt(j))) j++
+  return j > i ? j : -1
+}
+
+/** The end of the JSON number starting at `i`, or -1 if it is not one. */
+const numberEnd = (text: string, i: number, end: number): number => {
+  let j = i
+  if (text.charCodeAt(j) === 0x2d) j++
+  if (j >= end) return -1
+  if (text.charCodeAt(j) === 0x30) j++
+  else if ((j = digitsEnd(text, j, end)) < 0) return -1
+  if (j < end && text.charCodeAt(j) === 0x2e && (j = digitsEnd(text, j + 1, end)) < 0) return -1
+  const e = text.charCodeAt(j)
+  if (j < end && (e === 0x65 || e === 0x45)) {
+    j++
+    const sign = text.charCodeAt(j)
+    if (j < end && (sign === 0x2b || sign === 0x2d)) j++
+    if ((j = digitsEnd(text, j, end)) < 0) return -1
+  }
+  return j
+}
+
+const literalEnd = (text: string, i: number, end: number, literal: string): number =>
+  i + literal.length <= end && text.startsWith(literal, i) ? i + literal.length : -1
+
+const skipSpace = (text: string, from: number, end: number): number => {
+  let j = from
+  while (j < end && isJsonSpace(text.charCodeAt(j))) j++
+  return j
+}
+
+/** After an object's `{` or `,`: the key, the colon and the space up to the value; -1 if they are not there. */
+const memberStart = (text: string, from: number, end: number): number => {
+  const afterKey = from < end && text.charCodeAt(from) === 0x22 ? stringEnd(text, from, end) : -1
+  if (afterKey < 0) return -1
+  const colon = skipSpace(text, afterKey, end)
+  return colon < end && text.charCodeAt(colon) === 0x3a ? skipSpace(text, colon + 1, end) : -1
+}
+
+const invalid = (position: number, tooDeep = false): JsonScan => ({ _tag: 'Invalid', position, tooDeep })
+
+/**
+ * Whether `text.slice(start, end)` is exactly one JSON value, as `JSON.parse`
+ * reads it (ECMA-404: the same whitespace, escapes and numbers), nested at
+ * most `maxDepth` deep. One pass, no recursion, no allocation but a stack of
+ * the open brackets: linear time on any input, however deep or wide.
+ *
+ * @internal
+ */
+export const scanJson = (text: string, start = 0, end = text.length, maxDepth = MAX_JSON_DEPTH): JsonScan => {
+  // 1 for an open object, 0 for an open array
+  const open: Array<number> = []
+  let i = skipSpace(text, start, end)
+  for (;;) {
+    // a value starts at i
+    if (i >= end) return invalid(i)
+    const c = text.charCodeAt(i)
+    if (c === 0x7b || c === 0x5b) {
+      if (open.length >= maxDepth) return invalid(i, true)
+      open.push(c === 0x7b ? 1 : 0)
+      const inside = skipSpace(text, i + 1, end)
+      if (inside < end && text.charCodeAt(inside) === (c === 0x7b ? 0x7d : 0x5d)) {
+        open.pop()
+        i = inside + 1
+      } else if (c === 0x7b) {
+        i = memberStart(text, inside, end)
+        if (i < 0) return invalid(inside)
+        continue
+      } else {
+        i = inside
+        continue
+      }
+    } else {
+      const next =
+        c === 0x22
+          ? stringEnd(text, i, end)
+          : c === 0x2d || isDigit(c)
+            ? numberEnd(text, i, end)
+            : c === 0x74
+              ? literalEnd(text, i, end, 'true')
+              : c === 0x66
+                ? literalEnd(text, i, end, 'false')
+                : c === 0x6e
+                  ? literalEnd(text, i, end, 'null')
+                  : -1
+      if (next < 0) return invalid(i)
+      i = next
+    }
+    // a value ended at i: close what it ends, then expect the next value
+    for (;;) {
+      i = skipSpace(text, i, end)
+      const depth = open.length
+      if (depth === 0) return i === end ? VALID : invalid(i)
+      if (i >= end) return invalid(i)
+      const d = text.charCodeAt(i)
+      const inObject = open[depth - 1] === 1
+      if (d === 0x2c) {
+        const after = skipSpace(text, i + 1, end)
+        if (!inObject) {
+          i = after
+          break
+        }
+        i = memberStart(text, after, end)
+        if (i < 0) return invalid(after)
+        break
+      }
+      if (d !== (inObject ? 0x7d : 0x5d)) return invalid(i)
+      open.pop()
+      i++
+    }
+  }
+}

@@ -9,6 +9,7 @@
  * @internal
  */
 import type { Either } from 'fp-ts/Either'
+import { onAbort } from './abort'
 
 /** The environment of a cancellable operation: the signal of this run, plus the user's own dependencies. @internal */
 export interface Env {
@@ -75,13 +76,8 @@ export const child = (parent: AbortSignal | undefined): Child => {
     controller.abort(parent.reason)
     return { signal: controller.signal, abort: noop, release: noop }
   }
-  const forward = () => controller.abort(parent.reason)
-  parent.addEventListener('abort', forward, { once: true })
-  return {
-    signal: controller.signal,
-    abort: (reason) => controller.abort(reason),
-    release: () => parent.removeEventListener('abort', forward),
-  }
+  const release = onAbort(parent, () => controller.abort(parent.reason))
+  return { signal: controller.signal, abort: (reason) => controller.abort(reason), release }
 }
 
 const noop = (): void => undefined
@@ -98,9 +94,7 @@ export const whenAborted = (
   if (signal.aborted) return { fired: Promise.resolve(ABORTED), release: noop }
   let resolve: (value: typeof ABORTED) => void = noop
   const fired = new Promise<typeof ABORTED>((r) => (resolve = r))
-  const listener = () => resolve(ABORTED)
-  signal.addEventListener('abort', listener, { once: true })
-  return { fired, release: () => signal.removeEventListener('abort', listener) }
+  return { fired, release: onAbort(signal, () => resolve(ABORTED)) }
 }
 
 /** The value a {@link whenAborted} promise resolves with. @internal */
