@@ -237,8 +237,8 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
   const delays = halfOpenSchedule(fn, options.halfOpenAfter ?? 10_000)
   const probes = positive(fn, 'probes', options.probes ?? 1)
   const isFailureOption = options.isFailure ?? isTransient
-  // a throwing isFailure is reported and counts as a failure: the breaker stays conservative, never stuck
-  const isFailure = (error: unknown): boolean => guarded(isFailureOption, error, true)
+  // a defect always counts; a throwing isFailure is reported and counts as a failure: conservative, never stuck
+  const isFailure = (error: unknown): boolean => isDefect(error) || guarded(isFailureOption, error, true)
   const lease = check.delay(fn, 'probeLease', options.probeLease ?? 30_000)
   const clock = options.clock ?? Clock.live
   const random = options.random ?? Math.random
@@ -383,6 +383,16 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
   }
 }
 
+/** How `protect` reports a rejection (a defect) to its permit: always a failure, whatever `isFailure` says. */
+const DEFECT: unique symbol = Symbol('defect')
+interface Defect {
+  readonly [DEFECT]: true
+  readonly cause: unknown
+}
+const asDefect = (cause: unknown): Defect => ({ [DEFECT]: true, cause })
+const isDefect = (error: unknown): error is Defect =>
+  typeof error === 'object' && error !== null && (error as Partial<Defect>)[DEFECT] === true
+
 const positive = (fn: string, param: string, value: number): number =>
   Number.isSafeInteger(value) && value >= 1 ? value : check.fail(fn, param, 'an integer >= 1', value)
 
@@ -420,7 +430,7 @@ export interface Protected {
  * Runs an operation through a breaker: while the breaker is open the call
  * fails at once with {@link CircuitOpen} (the operation does not run);
  * otherwise it runs and its outcome is recorded. A rejection (a defect) is
- * recorded as a failure and propagates. Either form of operation; a
+ * recorded as a failure, whatever `isFailure` says, and propagates. Either form of operation; a
  * cancellable one gets the caller's environment as it is.
  *
  * Put it inside the retry, so that each attempt asks the breaker, and let the
@@ -466,7 +476,7 @@ const guard = (self: AnyOperation, breaker: CircuitBreaker): AnyOperation =>
     try {
       result = await (env === undefined ? self() : self(env)())
     } catch (defect) {
-      permit.right.onFailure(defect)
+      permit.right.onFailure(asDefect(defect))
       throw defect
     }
     if (E.isRight(result)) permit.right.onSuccess()

@@ -729,7 +729,7 @@ export function retryingOrElse<In, Out, E extends In, R2, E2, B>(
   options?: RetryOptions<E>,
 ): <Op extends ReaderTaskEither<never, E, unknown>>(
   self: Op,
-) => ReaderTaskEither<EnvOf<Op> & R2, E2 | Aborted<E>, ValueOf<Op> | B>
+) => ReaderTaskEither<EnvOf<Op> & R2, E2 | Aborted<ErrorOf<Op>>, ValueOf<Op> | B>
 export function retryingOrElse(...args: ReadonlyArray<unknown>): unknown {
   type OrElse = (error: unknown, out: unknown) => AnyOperation
   const build = (
@@ -789,7 +789,7 @@ export interface RetryingOrElse<E, E2, B> {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ): Op extends TaskEither<any, infer A>
     ? TaskEither<E2, A | B>
-    : ReaderTaskEither<EnvOf<Op>, E2 | Aborted<E>, ValueOf<Op> | B>
+    : ReaderTaskEither<EnvOf<Op>, E2 | Aborted<ErrorOf<Op>>, ValueOf<Op> | B>
 }
 
 /**

@@ -1,9 +1,34 @@
 import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
+import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
-import { CircuitBreaker, Random, Retry, Schedule, TestClock } from '../src/index'
+import { CircuitBreaker, Http, Random, Retry, Schedule, TestClock } from '../src/index'
+import type { Operation } from '../src/index'
+
+/** An HTTP error response, as `Http.request` reports it. */
+const httpError = (status: number): Http.HttpError => ({
+  _tag: 'HttpError',
+  method: 'GET',
+  url: 'http://dependency.test/',
+  status,
+  statusText: '',
+  headers: {},
+  retryAfter: O.none,
+  body: '',
+})
+
+/**
+ * The failure of these tests: a 503, transient, so a failure by the default
+ * `isFailure` (0.2 counts only transient errors; a plain `'503'` string would
+ * now count as a success).
+ */
+const unavailable = httpError(503)
+
+/** The hint of a refused call, or -1 when the call was let through. */
+const hintOf = (permit: E.Either<CircuitBreaker.CircuitOpen, CircuitBreaker.Permit>): number =>
+  E.isLeft(permit) ? O.getOrElse(() => -2)(permit.left.retryAfter) : -1
 
 const setup = (options: CircuitBreaker.Options = {}) => {
   const clock = TestClock.make()
@@ -17,7 +42,7 @@ const setup = (options: CircuitBreaker.Options = {}) => {
   const call = (ok: boolean) =>
     pipe(() => {
       calls += 1
-      return Promise.resolve(ok ? E.right('ok') : E.left('503'))
+      return Promise.resolve(ok ? E.right('ok') : E.left(unavailable))
     }, CircuitBreaker.protect(breaker))()
   return { clock, breaker, changes, call, calls: () => calls }
 }
@@ -71,12 +96,19 @@ describe('CircuitBreaker: Closed', () => {
   })
 
   it('errors that are not failures count as successes', async () => {
-    const { breaker, call } = setup({ consecutiveFailures: 2, isFailure: (e) => e !== '503' })
+    const { breaker, call } = setup({ consecutiveFailures: 2, isFailure: (e) => e !== unavailable })
     await fail(call, 5)
     expect(breaker.state()).toBe('Closed')
   })
 
-  it('a rejection (defect) counts as a failure and propagates', async () => {
+  it('a rejection (defect) propagates; counted by an isFailure that counts it', async () => {
+    const { breaker } = setup({ consecutiveFailures: 1, isFailure: () => true })
+    const bug = pipe(() => Promise.reject(new Error('bug')), CircuitBreaker.protect(breaker))
+    await expect(bug()).rejects.toThrow('bug')
+    expect(breaker.state()).toBe('Open')
+  })
+
+  it('a rejection (defect) counts as a failure under the default isFailure, as documented', async () => {
     const { breaker } = setup({ consecutiveFailures: 1 })
     const bug = pipe(() => Promise.reject(new Error('bug')), CircuitBreaker.protect(breaker))
     await expect(bug()).rejects.toThrow('bug')
@@ -85,12 +117,14 @@ describe('CircuitBreaker: Closed', () => {
 })
 
 describe('CircuitBreaker: Open', () => {
-  it('fails at once with CircuitOpen carrying retryAt and remaining; the action does not run', async () => {
+  it('fails at once with CircuitOpen carrying retryAt and the retryAfter hint; the action does not run', async () => {
     const { clock, call, calls } = setup({ consecutiveFailures: 2, halfOpenAfter: 5_000 })
     await clock.adjust(1_000)
     await fail(call, 2)
     await clock.adjust(1_500)
-    expect(await call(true)).toEqual(E.left({ _tag: 'CircuitOpen', state: 'Open', retryAt: 6_000, remaining: 3_500 }))
+    expect(await call(true)).toEqual(
+      E.left({ _tag: 'CircuitOpen', state: 'Open', retryAt: 6_000, retryAfter: O.some(3_500) }),
+    )
     expect(calls()).toBe(2)
   })
 
@@ -106,10 +140,7 @@ describe('CircuitBreaker: Open', () => {
 
   it('a schedule as delay backs off over openings in a row, and starts afresh once closed', async () => {
     const { clock, breaker, call } = setup({ consecutiveFailures: 1, halfOpenAfter: Schedule.exponential(1_000) })
-    const retryAt = async () => {
-      const r = breaker.acquire()
-      return E.isLeft(r) ? r.left.remaining : -1
-    }
+    const retryAt = async () => hintOf(breaker.acquire())
     await fail(call, 1)
     expect(await retryAt()).toBe(1_000)
     await clock.adjust(1_000)
@@ -126,10 +157,7 @@ describe('CircuitBreaker: Open', () => {
 
   it('keeps the last delay when the schedule is done', async () => {
     const { clock, breaker, call } = setup({ consecutiveFailures: 1, halfOpenAfter: Schedule.fromDelays(100, 200) })
-    const remaining = () => {
-      const r = breaker.acquire()
-      return E.isLeft(r) ? r.left.remaining : -1
-    }
+    const remaining = () => hintOf(breaker.acquire())
     for (const expected of [100, 200, 200, 200]) {
       await fail(call, 1)
       expect(remaining()).toBe(expected)
@@ -164,13 +192,13 @@ describe('CircuitBreaker: HalfOpen', () => {
     expect(changes.at(-1)).toBe('HalfOpen->Open@1000')
   })
 
-  it('lets at most M probes through at once; the others fail at once with remaining 0', async () => {
+  it('lets at most M probes through at once; the others fail at once with a hint of 0', async () => {
     const { breaker } = await halfOpen(2)
     const a = breaker.acquire()
     const b = breaker.acquire()
     const c = breaker.acquire()
     expect([E.isRight(a), E.isRight(b)]).toEqual([true, true])
-    expect(c).toEqual(E.left({ _tag: 'CircuitOpen', state: 'HalfOpen', retryAt: 1_000, remaining: 0 }))
+    expect(c).toEqual(E.left({ _tag: 'CircuitOpen', state: 'HalfOpen', retryAt: 1_000, retryAfter: O.some(0) }))
   })
 
   it('ignores a late outcome of a call admitted before the last change, and a second report', async () => {
@@ -179,7 +207,7 @@ describe('CircuitBreaker: HalfOpen', () => {
     if (E.isLeft(probe)) throw new Error('expected a probe')
     probe.right.onSuccess()
     expect(breaker.state()).toBe('Closed')
-    probe.right.onFailure('late')
+    probe.right.onFailure(unavailable) // late
     expect(breaker.state()).toBe('Closed')
   })
 
@@ -194,11 +222,11 @@ describe('CircuitBreaker: HalfOpen', () => {
     expect(breaker.state()).toBe('HalfOpen')
     slowA.right.onSuccess() // not a probe: must not close the breaker
     expect(breaker.state()).toBe('HalfOpen')
-    slowB.right.onFailure('503') // not a probe: must not reopen it
+    slowB.right.onFailure(unavailable) // not a probe: must not reopen it
     expect(breaker.state()).toBe('HalfOpen')
     await call(true) // the real probe closes it
     expect(breaker.state()).toBe('Closed')
-    slowC.right.onFailure('503') // from the old closed period: not counted in the new one
+    slowC.right.onFailure(unavailable) // from the old closed period: not counted in the new one
     await call(false)
     expect(breaker.state()).toBe('Closed') // one failure in the new period, not two
     expect(changes).toEqual(['Closed->Open@0', 'Open->HalfOpen@1000', 'HalfOpen->Closed@1000'])
@@ -248,8 +276,74 @@ describe('CircuitBreaker: listeners', () => {
   })
 })
 
+describe('CircuitBreaker: the default isFailure counts transient failures only', () => {
+  const networkError = (code: O.Option<string>): Http.NetworkError => ({
+    _tag: 'NetworkError',
+    method: 'GET',
+    url: 'http://dependency.test/',
+    code,
+    message: 'socket hang up',
+    cause: undefined,
+  })
+
+  it('four 404s do not open a breaker with consecutiveFailures 4; four 503s do', async () => {
+    const clock = TestClock.make()
+    const after = async (error: Http.HttpError) => {
+      const breaker = CircuitBreaker.make({ clock, consecutiveFailures: 4 })()
+      const call = pipe(TE.left(error), CircuitBreaker.protect(breaker))
+      for (let i = 0; i < 4; i++) await call()
+      return breaker.state()
+    }
+    expect(await after(httpError(404))).toBe('Closed') // a 404 says the service is up: a success
+    expect(await after(httpError(503))).toBe('Open')
+  })
+
+  it('isFailure: Http.isTransient compiles and behaves as the default, error for error', () => {
+    const clock = TestClock.make()
+    const cases: ReadonlyArray<readonly [unknown, CircuitBreaker.State]> = [
+      [httpError(400), 'Closed'],
+      [httpError(401), 'Closed'],
+      [httpError(404), 'Closed'],
+      [httpError(408), 'Open'],
+      [httpError(429), 'Open'],
+      [httpError(500), 'Open'],
+      [httpError(502), 'Open'],
+      [httpError(503), 'Open'],
+      [httpError(504), 'Open'],
+      [networkError(O.some('ECONNRESET')), 'Open'],
+      [networkError(O.some('ABORT_ERR')), 'Closed'], // the caller's own abort says nothing about the dependency
+      [{ _tag: 'TimeoutError', timeout: 1_000 }, 'Open'],
+      [{ _tag: 'CircuitOpen', state: 'Open', retryAt: 10, retryAfter: O.some(10) }, 'Open'],
+      ['503', 'Closed'],
+      [new Error('503'), 'Closed'],
+      [undefined, 'Closed'],
+    ]
+    for (const [error, expected] of cases) {
+      const byDefault = CircuitBreaker.make({ clock, consecutiveFailures: 1 })()
+      const explicit = CircuitBreaker.make({ clock, consecutiveFailures: 1, isFailure: Http.isTransient })()
+      for (const breaker of [byDefault, explicit]) {
+        const permit = breaker.acquire()
+        if (E.isLeft(permit)) throw new Error('expected a permit while closed')
+        permit.right.onFailure(error)
+      }
+      expect([byDefault.state(), explicit.state()], JSON.stringify(error)).toEqual([expected, expected])
+    }
+  })
+
+  it('a plain string error counts as a success by default (0.2); isFailure: () => true counts it', async () => {
+    const after = async (options: CircuitBreaker.Options) => {
+      const breaker = CircuitBreaker.make({ consecutiveFailures: 4, ...options })()
+      const call = pipe(TE.left('503'), CircuitBreaker.protect(breaker))
+      for (let i = 0; i < 4; i++) await call()
+      return breaker.state()
+    }
+    expect(await after({})).toBe('Closed')
+    expect(await after({ isFailure: () => true })).toBe('Open') // 0.1's default
+  })
+})
+
 describe('CircuitBreaker with Retry', () => {
-  it('waitUntilRetryAt makes the schedule wait exactly until the breaker lets a probe through', async () => {
+  it('waitForHint makes the schedule wait exactly until the breaker lets a probe through', async () => {
     const clock = TestClock.make()
     const breaker = CircuitBreaker.make({ clock, consecutiveFailures: 2, halfOpenAfter: 3_000 })()
     const attempts: Array<number> = []
@@ -257,11 +351,11 @@ describe('CircuitBreaker with Retry', () => {
     const call = pipe(
       () => {
         attempts.push(clock.now())
-        return Promise.resolve(healthy ? E.right('ok') : E.left('503'))
+        return Promise.resolve(healthy ? E.right('ok') : E.left(unavailable))
       },
       CircuitBreaker.protect(breaker),
       Retry.retrying(
-        pipe(Schedule.spaced(100), Schedule.intersect(Schedule.recurs(10)), CircuitBreaker.waitUntilRetryAt),
+        pipe(Schedule.spaced(100), Schedule.intersect(Schedule.recurs(10)), Schedule.waitForHint(30_000)),
         {
           clock,
         },
@@ -272,15 +366,85 @@ describe('CircuitBreaker with Retry', () => {
     healthy = true
     await clock.runAll()
     expect(await running).toEqual(E.right('ok'))
-    // 200: rejected at once (CircuitOpen, remaining 2900); next attempt exactly at 3100
+    // 200: rejected at once (CircuitOpen, retryAfter 2900); next attempt exactly at 3100
     expect(attempts).toEqual([0, 100, 3_100])
     expect(breaker.state()).toBe('Closed')
   })
 
-  it('waitUntilRetryAt keeps a longer own delay and never turns done into continue', () => {
-    const open = { _tag: 'CircuitOpen', state: 'Open', retryAt: 50, remaining: 50 } as const
-    expect(Schedule.simulate(pipe(Schedule.spaced(200), CircuitBreaker.waitUntilRetryAt), [open])).toEqual([200])
-    expect(Schedule.simulate(pipe(Schedule.stop, CircuitBreaker.waitUntilRetryAt), [open])).toEqual([])
+  it('waitForHint keeps a longer own delay and never turns done into continue', () => {
+    const open: CircuitBreaker.CircuitOpen = { _tag: 'CircuitOpen', state: 'Open', retryAt: 50, retryAfter: O.some(50) }
+    expect(Schedule.simulate(pipe(Schedule.spaced(200), Schedule.waitForHint(30_000)), [open])).toEqual([200])
+    expect(Schedule.simulate(pipe(Schedule.stop, Schedule.waitForHint(30_000)), [open])).toEqual([])
+  })
+
+  describe('the documented HTTP policy waits out an open circuit', () => {
+    const policy = (waitForHint: boolean) =>
+      pipe(
+        Schedule.exponential(100),
+        Schedule.jittered(),
+        Schedule.capDelay(2_000),
+        Schedule.intersect(Schedule.recurs(5)),
+        Schedule.whileInput(Http.isTransient),
+        waitForHint ? Schedule.waitForHint(30_000) : (s) => s,
+        Schedule.upTo(10_000),
+      )
+
+    /** A dependency that answers 503 twice, then 200, behind a breaker inside the retry. */
+    const run = async (seed: number, waitForHint = true) => {
+      const clock = TestClock.make()
+      const breaker = CircuitBreaker.make({ consecutiveFailures: 2, halfOpenAfter: 3_000, clock })()
+      const calls: Array<number> = [] // the attempts that reached the dependency
+      const starts: Array<number> = [] // every attempt, those the breaker refused included
+      const refused: Array<number> = [] // the delay slept after each refusal
+      const dependency: TE.TaskEither<Http.HttpError, string> = () => {
+        calls.push(clock.now())
+        return Promise.resolve(calls.length <= 2 ? E.left(unavailable) : E.right('ok'))
+      }
+      const attempt = pipe(dependency, CircuitBreaker.protect(breaker))
+      const call = Retry.retrying(() => (starts.push(clock.now()), attempt()), policy(waitForHint), {
+        clock,
+        random: Random.seeded(seed),
+        onRetry: (e) => (CircuitBreaker.isCircuitOpen(e.error) ? refused.push(e.delay) : undefined),
+      })
+      const running = call()
+      await clock.runAll()
+      return { result: await running, calls, starts, refused, state: breaker.state() }
+    }
+
+    it('succeeds; the attempt after the circuit opened starts exactly when the breaker lets a probe through', async () => {
+      const { result, calls, starts, refused, state } = await run(1)
+      expect(result).toEqual(E.right('ok'))
+      expect(state).toBe('Closed')
+      // 0: 503; ~100: 503, the breaker opens until starts[1] + 3000; ~300: refused at once; then the probe
+      // the policy's own delays after the two 503s, for the same seed: ~105 and ~160 ms (100 and 200, jittered)
+      const [d1 = NaN, d2 = NaN] = Schedule.simulate(policy(true), [unavailable, unavailable], {
+        random: Random.seeded(1),
+      })
+      expect(d1).toBeGreaterThanOrEqual(80)
+      expect(d1).toBeLessThan(120)
+      expect(d2).toBeGreaterThanOrEqual(160)
+      expect(d2).toBeLessThan(240)
+      expect(starts).toEqual([0, d1, d1 + d2, d1 + 3_000])
+      // only the two failures and the probe reached the dependency; one attempt was refused, then it waited
+      expect(calls).toEqual([starts[0], starts[1], starts[3]])
+      expect(refused).toEqual([starts[1]! + 3_000 - starts[2]!])
+    })
+
+    it.each([2, 3, 4, 5, 6, 7, 8])('the same for any jitter (seed %i)', async (seed) => {
+      const { result, calls, starts, refused } = await run(seed)
+      expect(result).toEqual(E.right('ok'))
+      expect(starts).toHaveLength(4)
+      expect(starts[3]).toBe(calls[1]! + 3_000)
+      expect(calls).toEqual([starts[0], starts[1], starts[3]])
+      expect(refused).toHaveLength(1)
+    })
+
+    it('without waitForHint the same policy hammers the open breaker: more refusals, no earlier probe', async () => {
+      const { calls, starts, refused } = await run(1, false)
+      expect(refused.length).toBeGreaterThanOrEqual(3) // each of them an attempt spent on a CircuitOpen
+      expect(calls.length).toBeLessThanOrEqual(3)
+      expect(starts.length).toBeGreaterThan(4)
+    })
   })
 
   it('a jittered half-open schedule uses the given random source', async () => {
@@ -291,17 +455,26 @@ describe('CircuitBreaker with Retry', () => {
     })
     await fail(call, 1)
     const r = breaker.acquire()
-    expect(E.isLeft(r) && r.left.remaining).toBe(500)
+    expect(hintOf(r)).toBe(500)
   })
 
-  it('protectAbortable passes the signal through', async () => {
+  it("protect hands a cancellable operation the caller's environment as it is, data-last and data-first", async () => {
     const breaker = CircuitBreaker.make()()
     const controller = new AbortController()
-    const result = await pipe(
-      (signal: AbortSignal) => TE.right(signal),
-      CircuitBreaker.protectAbortable(breaker),
-    )(controller.signal)()
-    expect(result).toEqual(E.right(controller.signal))
+    const op = (env: Operation.Env & { readonly db: string }) => TE.right([env.signal, env.db] as const)
+    const env = { signal: controller.signal, db: 'primary' }
+    expect(await pipe(op, CircuitBreaker.protect(breaker))(env)()).toEqual(E.right([controller.signal, 'primary']))
+    expect(await CircuitBreaker.protect(op, breaker)(env)()).toEqual(E.right([controller.signal, 'primary']))
+  })
+
+  it('data-first protect records outcomes as data-last does', async () => {
+    const breaker = CircuitBreaker.make({ consecutiveFailures: 2 })()
+    const failing = CircuitBreaker.protect(TE.left(unavailable), breaker)
+    await failing()
+    await failing()
+    expect(breaker.state()).toBe('Open')
+    const refused = await failing()
+    expect(E.isLeft(refused) && CircuitBreaker.isCircuitOpen(refused.left)).toBe(true)
   })
 })
 
@@ -356,17 +529,18 @@ describe('CircuitBreaker: invariants under any sequence of calls and time', () =
           const permit = breaker.acquire()
           if (E.isLeft(permit)) {
             expect(before).not.toBe('Closed')
-            expect(permit.left.remaining).toBeGreaterThanOrEqual(0)
-            expect(permit.left.retryAt - clock.now()).toBe(permit.left.remaining)
+            expect(O.isSome(permit.left.retryAfter)).toBe(true)
+            expect(hintOf(permit)).toBeGreaterThanOrEqual(0)
+            expect(permit.left.retryAt - clock.now()).toBe(hintOf(permit))
             continue
           }
           expect(before).not.toBe('Open')
           if (before === 'HalfOpen') expect(++admittedInHalfOpen).toBeLessThanOrEqual(probes)
           if (o._tag === 'hold') held.push(permit.right)
           else if (o.ok) permit.right.onSuccess()
-          else permit.right.onFailure('503')
+          else permit.right.onFailure(unavailable)
         }
-        held.forEach((p) => p.onFailure('late'))
+        held.forEach((p) => p.onFailure(unavailable)) // late
         const legal = new Set(['Closed->Open', 'Open->HalfOpen', 'HalfOpen->Open', 'HalfOpen->Closed'])
         changes.forEach((c, i) => {
           expect(legal.has(`${c.from}->${c.to}`)).toBe(true)

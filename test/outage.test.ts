@@ -6,12 +6,15 @@
  */
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
+import * as O from 'fp-ts/Option'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import * as TE from 'fp-ts/TaskEither'
 import { setMaxListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Budget, CircuitBreaker, Clock, Random, Retry, Schedule, TestClock, Timeout } from '../src/index'
+import type { Operation } from '../src/index'
 import * as Dependency from './simulation/dependency'
 import * as Scenarios from './simulation/scenarios'
 import * as Table from './simulation/table'
@@ -100,20 +103,19 @@ describe('abort hygiene', () => {
     let backingOff!: () => void
     const asleep = new Promise<void>((resolve) => (backingOff = resolve))
     const attempt = pipe(
-      (_signal: AbortSignal): TE.TaskEither<string, never> => {
+      (_: Operation.Env): TE.TaskEither<string, never> => {
         attempts += 1
         return TE.left('503')
       },
       Timeout.timeout(60_000, { clock: Clock.live }),
-      CircuitBreaker.protectAbortable(breaker),
+      CircuitBreaker.protect(breaker),
     )
     // one 5 s backoff at most: a broken abort fails the test instead of retrying forever on real timers
-    const running = Retry.retryingAbortable(pipe(Schedule.spaced(5_000), Schedule.intersect(Schedule.recurs(1))), {
+    const running = Retry.retrying(attempt, pipe(Schedule.spaced(5_000), Schedule.intersect(Schedule.recurs(1))), {
       clock: Clock.live,
       budget,
-      signal: controller.signal,
       onRetry: () => queueMicrotask(backingOff),
-    })(attempt)()
+    })({ signal: controller.signal })()
     await asleep
     expect(timers()).toBe(before + 1) // only the backoff: the attempt's timeout timer was cleared
     controller.abort('user left')
@@ -126,6 +128,133 @@ describe('abort hygiene', () => {
     const result = await running
     expect(E.isLeft(result) && result.left).toMatchObject({ _tag: 'Aborted', reason: 'user left' })
     expect(budget.tokens()).toBe(495) // the one retry granted before the abort
+  })
+})
+
+describe('one composition around one cancellable operation: each layer fails with its own tag', () => {
+  // the composition (test/protection.test-d.ts types it): timeout -> breaker -> budgeted retries, in one pipe
+  interface Row {
+    readonly id: number
+  }
+  type DbError =
+    | { readonly _tag: 'ConnectionLost'; readonly reason: unknown }
+    | { readonly _tag: 'QueryFailed'; readonly sql: string }
+  interface Db {
+    readonly query: (sql: string, signal: AbortSignal) => Promise<E.Either<DbError, Row>>
+  }
+  /** What the database does on each call, in order (the last one repeats). */
+  type Behaviour = 'ok' | 'lost' | 'bad' | 'hang'
+
+  const setup = (script: ReadonlyArray<Behaviour>, options: { retries?: number; capacity?: number } = {}) => {
+    const clock = TestClock.make()
+    const calls: Array<{ readonly at: number; readonly signal: AbortSignal }> = []
+    const db: Db = {
+      query: async (sql, signal) => {
+        const behaviour = script[Math.min(calls.length, script.length - 1)]
+        calls.push({ at: clock.now(), signal })
+        switch (behaviour) {
+          case 'ok':
+            return E.right({ id: 1 })
+          case 'lost':
+            return E.left({ _tag: 'ConnectionLost', reason: 'ECONNRESET' })
+          case 'bad':
+            return E.left({ _tag: 'QueryFailed', sql })
+          default:
+            // hangs until its signal fires, then reports it as a driver would
+            await clock.sleep(3_600_000, signal)
+            return E.left({ _tag: 'ConnectionLost', reason: signal.reason })
+        }
+      },
+    }
+    const getRow: ReaderTaskEither<Operation.Env & { readonly db: Db }, DbError, Row> =
+      ({ db, signal }) =>
+      () =>
+        db.query('select 1', signal)
+    // the default isFailure: timeouts count, a lost connection or a failed query (errors the library does not know) do not
+    const breaker = CircuitBreaker.make({ clock, consecutiveFailures: 2, halfOpenAfter: 5_000 })()
+    const budget = Budget.tokenBucket({ capacity: options.capacity ?? 500 })()
+    const giveUps: Array<Retry.GiveUpReason['_tag']> = []
+    const policy = pipe(
+      Schedule.spaced(100),
+      Schedule.intersect(Schedule.recurs(options.retries ?? 3)),
+      // a failed query is permanent; an open circuit is reported to the caller rather than waited out here
+      Schedule.whileInput((e: unknown) => !CircuitBreaker.isCircuitOpen(e) && (e as DbError)._tag !== 'QueryFailed'),
+    )
+    const call = pipe(
+      getRow,
+      Timeout.timeout(1_000, { clock }),
+      CircuitBreaker.protect(breaker),
+      Retry.retrying(policy, { clock, budget, onGiveUp: (e) => giveUps.push(e.reason._tag) }),
+    )
+    const controller = new AbortController()
+    const run = () => call({ db, signal: controller.signal })()
+    return { clock, calls, breaker, giveUps, controller, run }
+  }
+
+  it("the operation's own error: QueryFailed, not retried", async () => {
+    const { clock, calls, run } = setup(['bad'])
+    const running = run()
+    await clock.runAll()
+    expect(await running).toEqual(E.left({ _tag: 'QueryFailed', sql: 'select 1' }))
+    expect(calls).toHaveLength(1)
+  })
+
+  it("the timeout's: TimeoutError, and each hung attempt's signal fired with it", async () => {
+    const { clock, calls, run } = setup(['hang'], { retries: 1 })
+    const running = run()
+    await clock.runAll()
+    expect(await running).toEqual(E.left({ _tag: 'TimeoutError', timeout: 1_000 }))
+    expect(calls.map((c) => c.at)).toEqual([0, 1_100])
+    for (const { signal } of calls) expect(signal.reason).toEqual({ _tag: 'TimeoutError', timeout: 1_000 })
+    expect(clock.pending()).toBe(0)
+  })
+
+  it("the breaker's: CircuitOpen with its hint, once two timeouts opened it; the attempt did not run", async () => {
+    const { clock, calls, breaker, run } = setup(['hang'])
+    const running = run()
+    await clock.runAll()
+    // timeouts at 1000 and 2100 open it until 7100; the retry at 2200 is refused
+    expect(await running).toEqual(
+      E.left({ _tag: 'CircuitOpen', state: 'Open', retryAt: 7_100, retryAfter: O.some(4_900) }),
+    )
+    expect(calls).toHaveLength(2)
+    expect(breaker.state()).toBe('Open')
+  })
+
+  it("the budget's refusal: the last error (ConnectionLost) as it is, and onGiveUp says why", async () => {
+    const { clock, calls, breaker, giveUps, run } = setup(['lost'], { capacity: 10 })
+    const running = run()
+    await clock.runAll()
+    expect(await running).toEqual(E.left({ _tag: 'ConnectionLost', reason: 'ECONNRESET' }))
+    expect(calls.map((c) => c.at)).toEqual([0, 100, 200]) // two retries of 5 tokens, then refused
+    expect(giveUps).toEqual(['BudgetExhausted'])
+    expect(breaker.state()).toBe('Closed') // a lost connection is not a failure by the default isFailure
+  })
+
+  it("the caller's abort: Aborted with the reason and the last error, at once, cancelling the attempt in flight", async () => {
+    const { clock, calls, controller, run } = setup(['lost', 'hang'])
+    const running = run()
+    await clock.adjust(500) // attempt 2 (at 100) hangs
+    expect(calls).toHaveLength(2)
+    controller.abort('user left')
+    expect(await running).toEqual(
+      E.left({
+        _tag: 'Aborted',
+        reason: 'user left',
+        lastError: O.some({ _tag: 'ConnectionLost', reason: 'ECONNRESET' }),
+      }),
+    )
+    expect(calls[1]!.signal.aborted).toBe(true)
+    expect(clock.now()).toBe(500)
+    expect(clock.pending()).toBe(0) // no timeout timer, no backoff, no hung query left behind
+  })
+
+  it('and a success through every layer', async () => {
+    const { clock, calls, run } = setup(['lost', 'ok'])
+    const running = run()
+    await clock.runAll()
+    expect(await running).toEqual(E.right({ id: 1 }))
+    expect(calls.map((c) => c.at)).toEqual([0, 100])
   })
 })
 
@@ -188,18 +317,17 @@ describe('1,000 concurrent calls sharing one budget and one breaker', () => {
       Schedule.spaced(200),
       Schedule.jittered(),
       Schedule.intersect(Schedule.recurs(8)),
-      CircuitBreaker.waitUntilRetryAt,
+      Schedule.waitForHint(60_000),
     )
     const signal = new AbortController().signal
     setMaxListeners(5_000, signal) // one signal shared by 1,000 calls: more than Node's default of 10 listeners
-    const call = Retry.retryingAbortable(policy, {
+    const call = Retry.retrying(policy, {
       clock,
       random: Random.seeded(3),
       budget,
-      signal,
       onRetry: () => (retries += 1),
-    })(pipe(dependency.abortable, timedOut, CircuitBreaker.protectAbortable(breaker)))
-    const running = Promise.all(Array.from({ length: 1_000 }, () => call()))
+    })(pipe(dependency.cancellable, timedOut, CircuitBreaker.protect(breaker)))
+    const running = Promise.all(Array.from({ length: 1_000 }, () => call({ signal })()))
     await clock.runAll()
     const results = await running
 

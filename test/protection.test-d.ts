@@ -1,52 +1,48 @@
-import { pipe } from 'fp-ts/function'
+import { absurd, pipe } from 'fp-ts/function'
 import type * as O from 'fp-ts/Option'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expectTypeOf, it } from 'vitest'
-import { Budget, CircuitBreaker, Retry, Schedule, Timeout } from '../src/index'
-import type { Clock } from '../src/index'
+import { Budget, CircuitBreaker, Http, Retry, Schedule, Timeout } from '../src/index'
+import type { Clock, Operation } from '../src/index'
 
 interface Http503 {
   readonly _tag: 'Http503'
 }
 declare const call: TE.TaskEither<Http503, string>
-declare const abortableCall: (signal: AbortSignal) => TE.TaskEither<Http503, string>
+declare const cancellableCall: ReaderTaskEither<Operation.Env, Http503, string>
 declare const breaker: CircuitBreaker.CircuitBreaker
 declare const signal: AbortSignal
-declare const maybeSignal: AbortSignal | undefined
 declare const clock: Clock.Clock
-type Widened = TE.TaskEither<Http503 | Retry.Aborted<Http503>, string>
+type Widened = ReaderTaskEither<Operation.Env, Http503 | Retry.Aborted<Http503>, string>
 type Plain = TE.TaskEither<Http503, string>
 
 describe('protection types', () => {
-  it('retrying without a signal keeps exactly TaskEither<E, A>, with or without a budget', () => {
+  it('retrying a TaskEither keeps exactly TaskEither<E, A>, with or without a budget', () => {
     expectTypeOf(pipe(call, Retry.retrying(Schedule.recurs(3)))).toEqualTypeOf<TE.TaskEither<Http503, string>>()
     expectTypeOf(pipe(call, Retry.retrying(Schedule.recurs(3), { budget: Budget.tokenBucket()() }))).toEqualTypeOf<
       TE.TaskEither<Http503, string>
     >()
   })
 
-  it('retrying with a signal widens the error with Aborted<E> (every entry point honours a signal)', () => {
-    expectTypeOf(pipe(call, Retry.retrying(Schedule.recurs(3), { signal }))).toEqualTypeOf<
-      TE.TaskEither<Http503 | Retry.Aborted<Http503>, string>
-    >()
-  })
-
-  it('retryingAbortable widens the error with Aborted<E>, and only with it', () => {
-    const run = Retry.retryingAbortable(Schedule.recurs(3), { signal })(abortableCall)
-    expectTypeOf(run).toEqualTypeOf<TE.TaskEither<Http503 | Retry.Aborted<Http503>, string>>()
+  it('retrying a cancellable operation widens the error with Aborted<E>, and only with it', () => {
+    expectTypeOf(pipe(cancellableCall, Retry.retrying(Schedule.recurs(3)))).toEqualTypeOf<Widened>()
+    expectTypeOf(Retry.retrying(cancellableCall, Schedule.recurs(3))).toEqualTypeOf<Widened>()
     expectTypeOf<Retry.Aborted<Http503>['lastError']>().toEqualTypeOf<O.Option<Http503>>()
   })
 
-  it('retryingAbortable requires a signal', () => {
-    // @ts-expect-error signal is required
-    Retry.retryingAbortable(Schedule.recurs(3), {})
+  it('a cancellable operation takes its signal at run time, and requires it', () => {
+    const run = pipe(cancellableCall, Retry.retrying(Schedule.recurs(3)))
+    expectTypeOf(run({ signal })).toEqualTypeOf<TE.TaskEither<Http503 | Retry.Aborted<Http503>, string>>()
+    // @ts-expect-error the environment must carry the signal
+    run({})
   })
 
   it('timeout adds TimeoutError; the breaker adds CircuitOpen; the union stays exhaustive', () => {
-    const attempt = pipe(abortableCall, Timeout.timeout(1_000), CircuitBreaker.protectAbortable(breaker))
-    const run = Retry.retryingAbortable(Schedule.recurs(3), { signal })(attempt)
+    const attempt = pipe(cancellableCall, Timeout.timeout(1_000), CircuitBreaker.protect(breaker))
+    const run = pipe(attempt, Retry.retrying(Schedule.recurs(3)))
     type Err = Http503 | Timeout.TimeoutError | CircuitBreaker.CircuitOpen
-    expectTypeOf(run).toEqualTypeOf<TE.TaskEither<Err | Retry.Aborted<Err>, string>>()
+    expectTypeOf(run).toEqualTypeOf<ReaderTaskEither<Operation.Env, Err | Retry.Aborted<Err>, string>>()
     const describe = (e: Err | Retry.Aborted<Err>): string => {
       switch (e._tag) {
         case 'Http503':
@@ -54,7 +50,7 @@ describe('protection types', () => {
         case 'TimeoutError':
           return `slow (${e.timeout})`
         case 'CircuitOpen':
-          return `open for ${e.remaining}`
+          return `open, retry after ${e.retryAfter._tag === 'Some' ? e.retryAfter.value : '?'} ms`
         case 'Aborted':
           return 'aborted'
       }
@@ -62,10 +58,21 @@ describe('protection types', () => {
     expectTypeOf(describe).returns.toEqualTypeOf<string>()
   })
 
-  it('protect widens a TaskEither with CircuitOpen', () => {
-    expectTypeOf(pipe(call, CircuitBreaker.protect(breaker))).toEqualTypeOf<
-      TE.TaskEither<Http503 | CircuitBreaker.CircuitOpen, string>
+  it('protect widens either form with CircuitOpen and keeps the form, data-last and data-first', () => {
+    type Guarded = Http503 | CircuitBreaker.CircuitOpen
+    expectTypeOf(pipe(call, CircuitBreaker.protect(breaker))).toEqualTypeOf<TE.TaskEither<Guarded, string>>()
+    expectTypeOf(CircuitBreaker.protect(call, breaker)).toEqualTypeOf<TE.TaskEither<Guarded, string>>()
+    expectTypeOf(pipe(cancellableCall, CircuitBreaker.protect(breaker))).toEqualTypeOf<
+      ReaderTaskEither<Operation.Env, Guarded, string>
     >()
+    expectTypeOf(CircuitBreaker.protect(cancellableCall, breaker)).toEqualTypeOf<
+      ReaderTaskEither<Operation.Env, Guarded, string>
+    >()
+  })
+
+  it('CircuitOpen carries the hint as retryAfter: Option<number>, and no remaining', () => {
+    expectTypeOf<CircuitBreaker.CircuitOpen['retryAfter']>().toEqualTypeOf<O.Option<number>>()
+    expectTypeOf<CircuitBreaker.CircuitOpen>().not.toHaveProperty('remaining')
   })
 
   it('a schedule typed for other errors does not accept CircuitOpen', () => {
@@ -77,13 +84,17 @@ describe('protection types', () => {
     pipe(call, CircuitBreaker.protect(breaker), Retry.retrying(only503))
   })
 
-  it('waitUntilRetryAt keeps the schedule type; budgets and breakers are built in IO', () => {
-    expectTypeOf(CircuitBreaker.waitUntilRetryAt(Schedule.recurs(3))).toEqualTypeOf<
-      Schedule.Schedule<unknown, number>
-    >()
+  it('waitForHint keeps the schedule type; budgets and breakers are built in IO', () => {
+    expectTypeOf(Schedule.waitForHint(30_000)(Schedule.recurs(3))).toEqualTypeOf<Schedule.Schedule<unknown, number>>()
     expectTypeOf(Budget.tokenBucket()).returns.toEqualTypeOf<Budget.Budget>()
     expectTypeOf(Budget.throttle()).returns.toEqualTypeOf<Budget.Budget>()
     expectTypeOf(CircuitBreaker.make()).returns.toEqualTypeOf<CircuitBreaker.CircuitBreaker>()
+  })
+
+  it("Http.isTransient fits a breaker's isFailure (the default)", () => {
+    expectTypeOf(
+      CircuitBreaker.make({ isFailure: Http.isTransient }),
+    ).returns.toEqualTypeOf<CircuitBreaker.CircuitBreaker>()
   })
 
   it('onGiveUp says why, as a tagged union', () => {
@@ -91,13 +102,15 @@ describe('protection types', () => {
   })
 })
 
-describe('a signal in the options of every entry point', () => {
+describe('the signal comes at run time, for every entry point', () => {
   const action = (_: Retry.RetryStatus<Http503>) => call
+  const cancellableAction = (_: Retry.RetryStatus<Http503>) => cancellableCall
   const get = (_id: number) => call
+  const cancellableGet = (_id: number) => cancellableCall
 
-  it('without a signal, every entry point keeps exactly its old type', () => {
+  it('a TaskEither keeps exactly its type through every entry point', () => {
     expectTypeOf(pipe(call, Retry.retrying(Schedule.recurs(3), { clock }))).toEqualTypeOf<Plain>()
-    expectTypeOf(Retry.retry(call, Schedule.recurs(3), { clock })).toEqualTypeOf<Plain>()
+    expectTypeOf(Retry.retrying(call, Schedule.recurs(3), { clock })).toEqualTypeOf<Plain>()
     expectTypeOf(Retry.retryingWith(Schedule.recurs(3), { clock })(action)).toEqualTypeOf<Plain>()
     expectTypeOf(Retry.retryable(Schedule.recurs(3), { clock })(get)).toEqualTypeOf<(_id: number) => Plain>()
     expectTypeOf(
@@ -108,75 +121,46 @@ describe('a signal in the options of every entry point', () => {
     ).toEqualTypeOf<TE.TaskEither<never, string | number>>()
   })
 
-  it('with signal: AbortSignal, every entry point widens its error with Aborted<E>', () => {
-    expectTypeOf(pipe(call, Retry.retrying(Schedule.recurs(3), { signal }))).toEqualTypeOf<Widened>()
-    expectTypeOf(Retry.retry(call, Schedule.recurs(3), { signal })).toEqualTypeOf<Widened>()
-    expectTypeOf(Retry.retryingWith(Schedule.recurs(3), { signal })(action)).toEqualTypeOf<Widened>()
-    expectTypeOf(Retry.retryable(Schedule.recurs(3), { signal })(get)).toEqualTypeOf<(_id: number) => Widened>()
+  it('a cancellable operation widens its error with Aborted<E> through every entry point', () => {
+    expectTypeOf(pipe(cancellableCall, Retry.retrying(Schedule.recurs(3), { clock }))).toEqualTypeOf<Widened>()
+    expectTypeOf(Retry.retrying(cancellableCall, Schedule.recurs(3), { clock })).toEqualTypeOf<Widened>()
+    expectTypeOf(Retry.retryingWith(Schedule.recurs(3), { clock })(cancellableAction)).toEqualTypeOf<Widened>()
+    expectTypeOf(Retry.retryable(Schedule.recurs(3), { clock })(cancellableGet)).toEqualTypeOf<
+      (_id: number) => Widened
+    >()
+    // data-last, orElse annotated (as every data-last hook is): Aborted carries the operation's error
     expectTypeOf(
       pipe(
-        call,
-        Retry.retryingOrElse(Schedule.recurs(3), () => TE.right(0), { signal }),
+        cancellableCall,
+        Retry.retryingOrElse(Schedule.recurs(3), (_: Http503) => TE.right(0), { clock }),
       ),
-    ).toEqualTypeOf<TE.TaskEither<Retry.Aborted<Http503>, string | number>>()
+    ).toEqualTypeOf<ReaderTaskEither<Operation.Env, Retry.Aborted<Http503>, string | number>>()
+    expectTypeOf(Retry.retryingOrElse(cancellableCall, Schedule.recurs(3), () => TE.right(0), { clock })).toEqualTypeOf<
+      ReaderTaskEither<Operation.Env, Retry.Aborted<Http503>, string | number>
+    >()
   })
 
-  it('a signal that may be undefined widens too (conservative)', () => {
-    expectTypeOf(pipe(call, Retry.retrying(Schedule.recurs(3), { signal: maybeSignal }))).toEqualTypeOf<Widened>()
-    expectTypeOf(
-      Retry.retryingWith(Schedule.recurs(3), { signal: maybeSignal, clock })(action),
-    ).toEqualTypeOf<Widened>()
-  })
-
-  it('options whose static type has an optional signal never pick the plain overload', () => {
-    const forward = (options: { readonly signal?: AbortSignal }) =>
-      pipe(call, Retry.retrying(Schedule.recurs(3), options))
-    expectTypeOf(forward).returns.toEqualTypeOf<Widened>()
-    const typed = (options: Retry.SignalOptions<Http503>) => Retry.retry(call, Schedule.recurs(3), options)
-    expectTypeOf(typed).returns.toEqualTypeOf<Widened>()
-    const either = (options: Retry.RetryOptions<Http503> | Retry.SignalOptions<Http503>) =>
-      Retry.retryable(Schedule.recurs(3), options)(get)
-    expectTypeOf(either).returns.toEqualTypeOf<(_id: number) => Widened>()
-  })
-
-  it('RetryOptions cannot hold a signal, so a value typed as them is plain and never aborts', () => {
-    // @ts-expect-error RetryOptions declares signal?: undefined
+  it('no entry point takes a signal in its options any more', () => {
+    // @ts-expect-error RetryOptions has no signal: it comes in the environment, `op({ signal })()`
     const withSignal: Retry.RetryOptions<Http503> = { signal }
-    // @ts-expect-error nor a signal that may be undefined
-    const withMaybe: Retry.RetryOptions<Http503> = { signal: maybeSignal }
-    const plain: Retry.RetryOptions<Http503> = { clock, signal: undefined }
-    expectTypeOf(pipe(call, Retry.retrying(Schedule.recurs(3), plain))).toEqualTypeOf<Plain>()
-    expectTypeOf(Retry.retry(call, Schedule.recurs(3), { signal: undefined })).toEqualTypeOf<Plain>()
-    // @ts-expect-error a possibly-signalled result is not a plain TaskEither<E, A>
-    const notPlain: Plain = pipe(call, Retry.retrying(Schedule.recurs(3), { signal }))
-    void [withSignal, withMaybe, notPlain]
-  })
-
-  it('SignalOptions and AbortableOptions are options with a signal; AbortableOptions requires one', () => {
-    expectTypeOf<Retry.AbortableOptions<Http503>>().toExtend<Retry.SignalOptions<Http503>>()
-    expectTypeOf<Retry.RetryOptions<Http503>>().toExtend<Retry.SignalOptions<Http503>>()
-    expectTypeOf<Retry.SignalOptions<Http503>>().not.toExtend<Retry.RetryOptions<Http503>>()
-    expectTypeOf<Retry.AbortableOptions<Http503>['signal']>().toEqualTypeOf<AbortSignal>()
+    // @ts-expect-error nor in the data-first form
+    Retry.retrying(call, Schedule.recurs(3), { signal })
+    // @ts-expect-error nor a timeout's options
+    Timeout.timeout(1_000, { signal })
+    void withSignal
   })
 
   it('retryingOrElse: orElse sees only give-ups, never an Aborted', () => {
-    pipe(
-      call,
-      Retry.retryingOrElse(
-        Schedule.recurs(3),
-        (error) => {
-          expectTypeOf(error).toEqualTypeOf<Http503>()
-          return TE.left('fallback failed' as const)
-        },
-        { signal },
-      ),
-    )
+    Retry.retryingOrElse(cancellableCall, Schedule.recurs(3), (error) => {
+      expectTypeOf(error).toEqualTypeOf<Http503>()
+      return TE.left('fallback failed' as const)
+    })
   })
 
   it('the widened union stays exhaustive on _tag', () => {
-    const run = Retry.retryingWith(Schedule.recurs(3), { signal })(action)
+    const run = Retry.retryingWith(Schedule.recurs(3))(cancellableAction)
     expectTypeOf(run).toEqualTypeOf<Widened>()
-    type Err = typeof run extends TE.TaskEither<infer L, string> ? L : never
+    type Err = Operation.ErrorOf<typeof run>
     const describe = (e: Err): string => {
       switch (e._tag) {
         case 'Http503':
@@ -186,5 +170,147 @@ describe('a signal in the options of every entry point', () => {
       }
     }
     expectTypeOf(describe).returns.toEqualTypeOf<string>()
+  })
+})
+
+interface Row {
+  readonly id: number
+}
+interface Db {
+  readonly query: (sql: string, signal: AbortSignal) => Promise<Row>
+}
+/** The operation's own errors: a tagged union of two variants. */
+type DbError =
+  { readonly _tag: 'ConnectionLost'; readonly code: string } | { readonly _tag: 'QueryFailed'; readonly sql: string }
+declare const db: Db
+declare const getRow: ReaderTaskEither<Operation.Env & { readonly db: Db }, DbError, Row>
+declare const getRowPlain: TE.TaskEither<DbError, Row>
+
+describe('done: timeout, breaker and budgeted retries on ONE cancellable operation, in one pipe, in any order', () => {
+  type Env = Operation.Env & { readonly db: Db }
+  const budget = Budget.tokenBucket()()
+  const policy = pipe(
+    Schedule.exponential(100),
+    Schedule.jittered(),
+    Schedule.intersect(Schedule.recurs(3)),
+    Schedule.whileInput((e: unknown) => Http.isTransient(e) || (e as DbError)._tag === 'ConnectionLost'),
+    Schedule.waitForHint(30_000),
+  )
+
+  type Attempt = DbError | Timeout.TimeoutError | CircuitBreaker.CircuitOpen
+  type Expected = Attempt | Retry.Aborted<Attempt>
+
+  // timeout -> protect -> retrying
+  const timedThenGuarded = pipe(
+    getRow,
+    Timeout.timeout(1_000, { clock }),
+    CircuitBreaker.protect(breaker),
+    Retry.retrying(policy, { clock, budget }),
+  )
+  // protect -> timeout -> retrying
+  const guardedThenTimed = pipe(
+    getRow,
+    CircuitBreaker.protect(breaker),
+    Timeout.timeout(1_000, { clock }),
+    Retry.retrying(policy, { clock, budget }),
+  )
+  // timeout -> retrying -> protect: the breaker sees whole retrying calls, and its CircuitOpen is not retried
+  const retriedThenGuarded = pipe(
+    getRow,
+    Timeout.timeout(1_000, { clock }),
+    Retry.retrying(policy, { clock, budget }),
+    CircuitBreaker.protect(breaker),
+  )
+  type Retried = DbError | Timeout.TimeoutError
+  type ExpectedOutside = Retried | Retry.Aborted<Retried> | CircuitBreaker.CircuitOpen
+
+  it('infers exactly the expected error union, and keeps the environment and the value', () => {
+    expectTypeOf(timedThenGuarded).toEqualTypeOf<ReaderTaskEither<Env, Expected, Row>>()
+    expectTypeOf(guardedThenTimed).toEqualTypeOf<ReaderTaskEither<Env, Expected, Row>>()
+    expectTypeOf(retriedThenGuarded).toEqualTypeOf<ReaderTaskEither<Env, ExpectedOutside, Row>>()
+    expectTypeOf<Operation.ErrorOf<typeof timedThenGuarded>>().toEqualTypeOf<Expected>()
+    expectTypeOf<Operation.ErrorOf<typeof retriedThenGuarded>>().toEqualTypeOf<ExpectedOutside>()
+    expectTypeOf<Retry.Aborted<Attempt>['lastError']>().toEqualTypeOf<O.Option<Attempt>>()
+  })
+
+  it('runs with its signal and its dependencies, and not without them', () => {
+    expectTypeOf(timedThenGuarded({ signal, db })).toEqualTypeOf<TE.TaskEither<Expected, Row>>()
+    // @ts-expect-error the db is missing
+    timedThenGuarded({ signal })
+    // @ts-expect-error the signal is missing
+    guardedThenTimed({ db })
+  })
+
+  it('an exhaustive switch on _tag ending in absurd compiles', () => {
+    const describe = (e: Operation.ErrorOf<typeof timedThenGuarded>): string => {
+      switch (e._tag) {
+        case 'ConnectionLost':
+          return `connection lost (${e.code})`
+        case 'QueryFailed':
+          return `query failed: ${e.sql}`
+        case 'TimeoutError':
+          return `no answer within ${e.timeout} ms`
+        case 'CircuitOpen':
+          return `circuit ${e.state} until ${e.retryAt}`
+        case 'Aborted':
+          return `aborted (${e.lastError._tag === 'Some' ? e.lastError.value._tag : 'before any failure'})`
+        default:
+          return absurd(e)
+      }
+    }
+    expectTypeOf(describe).returns.toEqualTypeOf<string>()
+    const outside = (e: Operation.ErrorOf<typeof retriedThenGuarded>): string => {
+      switch (e._tag) {
+        case 'ConnectionLost':
+        case 'QueryFailed':
+        case 'TimeoutError':
+          return e._tag
+        case 'CircuitOpen':
+          return 'open'
+        case 'Aborted':
+          // the retry inside the breaker never saw a CircuitOpen
+          expectTypeOf(e.lastError).toEqualTypeOf<O.Option<Retried>>()
+          return 'aborted'
+        default:
+          return absurd(e)
+      }
+    }
+    expectTypeOf(outside).returns.toEqualTypeOf<string>()
+  })
+
+  it('a switch that drops a case does not compile', () => {
+    const incomplete = (e: Operation.ErrorOf<typeof guardedThenTimed>): string => {
+      switch (e._tag) {
+        case 'ConnectionLost':
+        case 'QueryFailed':
+          return 'db'
+        case 'TimeoutError':
+          return 'slow'
+        case 'Aborted':
+          return 'aborted'
+        default:
+          // @ts-expect-error CircuitOpen is not handled
+          return absurd(e)
+      }
+    }
+    expectTypeOf(incomplete).returns.toEqualTypeOf<string>()
+  })
+
+  it('a plain TaskEither through the same pipe stays a TaskEither, with no Aborted in its error type', () => {
+    const plain = pipe(
+      getRowPlain,
+      Timeout.timeout(1_000, { clock }),
+      CircuitBreaker.protect(breaker),
+      Retry.retrying(policy, { clock, budget }),
+    )
+    expectTypeOf(plain).toEqualTypeOf<TE.TaskEither<Attempt, Row>>()
+    expectTypeOf<Extract<Operation.ErrorOf<typeof plain>, { readonly _tag: 'Aborted' }>>().toBeNever()
+    const other = pipe(
+      getRowPlain,
+      CircuitBreaker.protect(breaker),
+      Timeout.timeout(1_000, { clock }),
+      Retry.retrying(policy, { clock, budget }),
+    )
+    expectTypeOf(other).toEqualTypeOf<TE.TaskEither<Attempt, Row>>()
   })
 })

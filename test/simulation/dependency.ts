@@ -5,8 +5,9 @@
  * every attempt that reaches it, which is what retries amplify.
  */
 import * as E from 'fp-ts/Either'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type * as TE from 'fp-ts/TaskEither'
-import type { TestClock } from '../../src/index'
+import type { Operation, TestClock } from '../../src/index'
 
 export type Health = 'up' | 'down'
 
@@ -29,8 +30,8 @@ export interface DependencyOptions {
 export interface Dependency {
   /** One call. */
   readonly call: TE.TaskEither<Unavailable, 'ok'>
-  /** One call that stops when its signal aborts (failing as `down`). */
-  readonly abortable: (signal: AbortSignal) => TE.TaskEither<Unavailable, 'ok'>
+  /** One cancellable call: it stops when the signal of its environment aborts (failing as `down`). */
+  readonly cancellable: ReaderTaskEither<Operation.Env, Unavailable, 'ok'>
   /** Every attempt that reached it, in order, with its start time. */
   readonly attempts: Array<number>
   /** Calls in flight now. */
@@ -54,7 +55,15 @@ export const make = (clock: TestClock.TestClock, options: DependencyOptions): De
     if (options.health(start) === 'down' || signal?.aborted) return E.left({ _tag: 'Unavailable', reason: 'down' })
     return overloaded ? E.left({ _tag: 'Unavailable', reason: 'overloaded' }) : E.right('ok')
   }
-  return { call: () => run(), abortable: (signal) => () => run(signal), attempts, inFlight: () => inFlight }
+  return {
+    call: () => run(),
+    cancellable:
+      ({ signal }) =>
+      () =>
+        run(signal),
+    attempts,
+    inFlight: () => inFlight,
+  }
 }
 
 /** Down between `from` and `to` (ms), up otherwise. */

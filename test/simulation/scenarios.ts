@@ -18,16 +18,20 @@ export const protections: ReadonlyArray<Protection> = ['none', 'aws', 'grpc', 'b
 /**
  * The breaker every scenario uses: opens when half of the last 20 calls (at
  * least 10) failed; lets 3 probes through after 1 s, then 2 s, 4 s, 5 s, 5 s...
- * while they keep failing; closes when all 3 succeed.
+ * while they keep failing; closes when all 3 succeed. Every error of the
+ * simulated dependency (`Unavailable`, or a `TimeoutError`) counts as a
+ * failure: the default `isFailure` (0.2) counts only the errors the library
+ * knows to be transient, and would take `Unavailable` for a success.
  */
 export const breakerOptions = (
   clock: TestClock.TestClock,
   onStateChange?: (c: CircuitBreaker.StateChange) => void,
-) => ({
+): CircuitBreaker.Options => ({
   clock,
   failureRate: { threshold: 0.5, window: 20, minimumCalls: 10 },
   halfOpenAfter: pipe(Schedule.exponential(1_000), Schedule.capDelay(5_000)),
   probes: 3,
+  isFailure: () => true,
   ...(onStateChange === undefined ? {} : { onStateChange }),
 })
 
