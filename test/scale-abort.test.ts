@@ -31,7 +31,7 @@ const abortMany = async (n: number): Promise<void> => {
   await clock.whenSleeping(n, 'backoff')
   controller.abort('shutdown')
   const results = await Promise.all(running)
-  expect(results.every((r) => E.isLeft(r) && r.left._tag === 'Aborted')).toBe(true)
+  expect(results.every((r) => E.isLeft(r) && Retry.isAborted(r.left))).toBe(true)
   expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   expect(clock.pending()).toBe(0)
 }
