@@ -132,9 +132,20 @@ const formatError = (error: t.ValidationError): string => {
 // decoding
 // -------------------------------------------------------------------------------------
 
+/** A recursive codec ran out of stack: the value nests deeper than it can follow (or is cyclic). */
+const isStackOverflow = (error: unknown): boolean =>
+  error instanceof RangeError && /call stack|recursion/i.test(error.message)
+
+const TOO_DEEP_TO_VALIDATE = 'at $: nested too deep for the codec to follow (the stack overflowed)'
+
 /**
  * Validates an unknown value with an io-ts codec: `Right` with the value, or
  * a {@link DecodeError} (`InvalidValue`) listing every problem with its path.
+ *
+ * A value nested too deep for a recursive codec to follow (a cyclic one, or
+ * one built in memory thousands of levels deep) is an `InvalidValue` too,
+ * instead of a stack overflow. Values parsed from text never get that far:
+ * text nested deeper than {@link MAX_DEPTH} is refused before it is parsed.
  *
  * @example
  * import * as t from 'io-ts'
@@ -150,11 +161,19 @@ const formatError = (error: t.ValidationError): string => {
  */
 export const validate =
   <A>(codec: t.Decoder<unknown, A>) =>
-  (value: unknown): E.Either<DecodeError, A> =>
-    pipe(
-      codec.decode(value),
+  (value: unknown): E.Either<DecodeError, A> => {
+    let validation: t.Validation<A>
+    try {
+      validation = codec.decode(value)
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error
+      return E.left(decodeError('InvalidValue', [TOO_DEEP_TO_VALIDATE]))
+    }
+    return pipe(
+      validation,
       E.mapLeft((errors) => decodeError('InvalidValue', [...new Set(errors.map(formatError))])),
     )
+  }
 
 /**
  * Decodes the result of an operation (either form) with an io-ts codec,
@@ -408,6 +427,10 @@ export const extractJson = (text: string): E.Either<DecodeError, unknown> => {
  * Decodes a model's text reply: finds the JSON in it with
  * {@link extractJson}, then validates it with the codec. Both failures are a
  * {@link DecodeError} in the error union.
+ *
+ * Safe on hostile replies: linear time in the length of the text, and JSON
+ * nested deeper than {@link MAX_DEPTH} is an `InvalidJson` error naming the
+ * limit, so a recursive codec never overflows the stack.
  *
  * @example
  * import { pipe } from 'fp-ts/function'

@@ -163,6 +163,7 @@ export const MAX_ATTEMPTS = 5
 // -------------------------------------------------------------------------------------
 
 const NAMES = Object.keys(STATUS_CODES) as ReadonlyArray<StatusName>
+const LONGEST_NAME = Math.max(...NAMES.map((n) => n.length))
 const KEYS = ['maxAttempts', 'initialBackoff', 'maxBackoff', 'backoffMultiplier', 'retryableStatusCodes']
 const PROTO_DURATION = /^(-?)(\d*)(?:\.(\d{1,9}))?s$/
 const DURATION_EXPECTED = 'a duration greater than zero, in seconds with an "s", such as "0.1s" or "1.5s"'
@@ -181,10 +182,13 @@ const statusCode: D.Decoder<StatusName> = (value, path) => {
     const name = NAMES[value]
     if (name !== undefined) return E.right(name)
   }
-  // gRFC A6: a code is written "in the integer form or the case-insensitive string form"
-  const name = typeof value === 'string' ? NAMES.find((n) => n === value.toUpperCase()) : undefined
+  // gRFC A6: a code is written "in the integer form or the case-insensitive string form". Upper-casing never
+  // shortens a string, so text longer than twice the longest name can be no name: it is refused without being
+  // upper-cased or compared, in constant time however long it is (D.closest bounds the suggestion the same way)
+  const upper = typeof value === 'string' && value.length <= 2 * LONGEST_NAME ? value.toUpperCase() : undefined
+  const name = upper === undefined ? undefined : NAMES.find((n) => n === upper)
   if (name !== undefined) return E.right(name)
-  const guess = typeof value === 'string' ? D.closest(value.toUpperCase(), NAMES) : { _tag: 'None' as const }
+  const guess = upper === undefined ? { _tag: 'None' as const } : D.closest(upper, NAMES)
   const hint = guess._tag === 'Some' ? ` (did you mean ${JSON.stringify(guess.value)}?)` : ''
   return D.fail(
     path,

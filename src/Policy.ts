@@ -422,9 +422,153 @@ const policy: D.Decoder<Policy> = (value, path) => {
   return D.exact(value, path, WRAPPERS.includes(head) ? [head, 'of'] : [head], combinator(head, value, path))
 }
 
+// -------------------------------------------------------------------------------------
+// limits
+// -------------------------------------------------------------------------------------
+
+/**
+ * How deep policies may nest in a policy read from untrusted input: at most
+ * this many policies on any path from the root (each `of` and each member of
+ * `intersect`, `union` or `andThen` is one level down). {@link decode}
+ * refuses deeper input with a message naming this limit, in time bounded by
+ * the limit, however deep (or cyclic) the input; {@link is} says `false`.
+ *
+ * @example
+ * import { Policy } from 'fp-ts-retry'
+ *
+ * let json: unknown = { recurs: 3 }
+ * for (let i = 0; i < Policy.MAX_DEPTH; i++) json = { cap: '1s', of: json }
+ * Policy.decode(json)
+ * // => left({ _tag: 'PolicyError', messages: ['at policy: expected policies nested at most 100 deep (...), got deeper (...)'] })
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const MAX_DEPTH = 100
+
+/**
+ * How many policies a policy read from untrusted input may hold in all,
+ * itself included. {@link decode} refuses more with a message naming this
+ * limit, before looking at any of them; {@link is} says `false`. Within the
+ * limits, every policy that decodes builds and runs.
+ *
+ * @example
+ * import { Policy } from 'fp-ts-retry'
+ *
+ * Policy.decode({ intersect: Array(20_000).fill({ recurs: 1 }) })
+ * // => left({ _tag: 'PolicyError', messages: ['at policy.intersect: expected at most 1000 policies (...), got an array of 20000'] })
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const MAX_POLICIES = 1000
+
+/**
+ * How many delays the `fromDelays` lists of a policy read from untrusted
+ * input may hold in all. {@link decode} refuses more with a message naming
+ * this limit; {@link is} says `false`.
+ *
+ * @example
+ * import { Policy } from 'fp-ts-retry'
+ *
+ * Policy.decode({ fromDelays: Array(300_000).fill('1s') })
+ * // => left({ _tag: 'PolicyError', messages: ['at policy.fromDelays: expected at most 10000 delays (...), got an array of 300000'] })
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const MAX_DELAYS = 10_000
+
+const LIMIT = 'the limit on untrusted policies'
+const LISTS = ['intersect', 'union', 'andThen'] as const
+
+/** A path for a message, its middle cut out when it is long (a path may be MAX_DEPTH levels deep). */
+const clipPath = (path: string): string => (path.length > 80 ? `${path.slice(0, 38)}…${path.slice(-38)}` : path)
+
+/**
+ * Checks the limits before anything is decoded: one pass over the keys that
+ * nest (`intersect`, `union`, `andThen`, `of`) and the `fromDelays` lists,
+ * with an explicit stack, no recursion. Every array counts in full when it
+ * is reached, so the pass stops after looking at no more than the limits
+ * allow, however big, deep or cyclic the input.
+ */
+const checkLimits = (input: unknown, root: string): D.Result<void> => {
+  const stack: Array<{ readonly value: unknown; readonly path: string; readonly depth: number }> = [
+    { value: input, path: root, depth: 1 },
+  ]
+  let policies = 1
+  let delays = 0
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { value, path, depth } = top
+    if (!D.isRecord(value)) continue
+    const below = depth + 1
+    const nested: Array<{ readonly value: unknown; readonly path: string }> = []
+    for (const name of LISTS) {
+      const members = D.has(value, name) ? value[name] : undefined
+      if (!Array.isArray(members)) continue
+      const at = D.key(path, name)
+      if (members.length > MAX_POLICIES) {
+        return D.fail(
+          at,
+          `expected at most ${MAX_POLICIES} policies (Policy.MAX_POLICIES, ${LIMIT}), got an array of ${members.length}`,
+        )
+      }
+      policies += members.length
+      if (policies > MAX_POLICIES) {
+        return D.fail(
+          at,
+          `expected at most ${MAX_POLICIES} policies in all (Policy.MAX_POLICIES, ${LIMIT}), got ${policies} up to here`,
+        )
+      }
+      for (let i = 0; i < members.length; i++) nested.push({ value: members[i], path: D.index(at, i) })
+    }
+    if (D.has(value, 'of')) {
+      policies += 1
+      if (policies > MAX_POLICIES) {
+        return D.fail(
+          D.key(path, 'of'),
+          `expected at most ${MAX_POLICIES} policies in all (Policy.MAX_POLICIES, ${LIMIT}), got ${policies} up to here`,
+        )
+      }
+      nested.push({ value: value['of'], path: D.key(path, 'of') })
+    }
+    const list = D.has(value, 'fromDelays') ? value['fromDelays'] : undefined
+    if (Array.isArray(list)) {
+      const at = D.key(path, 'fromDelays')
+      if (list.length > MAX_DELAYS) {
+        return D.fail(
+          at,
+          `expected at most ${MAX_DELAYS} delays (Policy.MAX_DELAYS, ${LIMIT}), got an array of ${list.length}`,
+        )
+      }
+      delays += list.length
+      if (delays > MAX_DELAYS) {
+        return D.fail(
+          at,
+          `expected at most ${MAX_DELAYS} delays in all (Policy.MAX_DELAYS, ${LIMIT}), got ${delays} up to here`,
+        )
+      }
+    }
+    const deeper = nested.find((next) => D.isRecord(next.value))
+    if (deeper !== undefined && below > MAX_DEPTH) {
+      return D.fail(
+        root,
+        `expected policies nested at most ${MAX_DEPTH} deep (Policy.MAX_DEPTH, ${LIMIT}), got deeper (at ${clipPath(deeper.path)})`,
+      )
+    }
+    // pushed in reverse, so that the first problem found is the first in reading order
+    for (let i = nested.length - 1; i >= 0; i--) {
+      const next = nested[i]
+      if (next !== undefined) stack.push({ ...next, depth: below })
+    }
+  }
+  return E.right(undefined)
+}
+
 const toError = (messages: ReadonlyNonEmptyArray<string>): PolicyError => ({ _tag: 'PolicyError', messages })
 
-const decodeAt = (input: unknown, root: string): D.Result<Policy> => D.guarded(policy)(input, root)
+const decodeAt = (input: unknown, root: string): D.Result<Policy> =>
+  D.guarded((value, path) => E.chain(() => policy(value, path))(checkLimits(value, path)))(input, root)
 
 /**
  * Reads a policy from untrusted input (parsed JSON or YAML, an object from a
@@ -435,6 +579,13 @@ const decodeAt = (input: unknown, root: string): D.Result<Policy> => D.guarded(p
  * durations, `factor >= 1`, jitter `0 <= min <= max`, decorrelated `cap >=
  * base`, `recurs` a non-negative integer. Unknown keys are refused, with a
  * "did you mean" when one looks like a typo.
+ *
+ * Limits on untrusted input, checked first, in time bounded by the limits
+ * however big, deep or cyclic the input: at most {@link MAX_POLICIES}
+ * policies in all, nested at most {@link MAX_DEPTH} deep, and at most
+ * {@link MAX_DELAYS} `fromDelays` entries in all. Beyond them the policy is
+ * refused with a message naming the limit. Within them, every policy that
+ * decodes builds with {@link toSchedule} and runs.
  *
  * @example
  * import { Policy } from 'fp-ts-retry'
@@ -449,7 +600,9 @@ export const decode = (input: unknown): E.Either<PolicyError, Policy> => E.mapLe
 
 /**
  * Reads a policy from JSON text, such as an environment variable. Text that
- * is not JSON is refused with a message, like any other malformed input.
+ * is not JSON is refused with a message, like any other malformed input, and
+ * so is JSON nested more than 500 levels deep (before it is parsed: linear
+ * time on any text). Then the limits of {@link decode} apply.
  *
  * @example
  * import { Policy } from 'fp-ts-retry'
@@ -460,8 +613,17 @@ export const decode = (input: unknown): E.Either<PolicyError, Policy> => E.mapLe
  * @since 0.1.0
  * @category constructors
  */
-export const decodeJson = (text: string): E.Either<PolicyError, Policy> =>
-  pipe(
+export const decodeJson = (text: string): E.Either<PolicyError, Policy> => {
+  // JSON nested deeper than any policy needs is refused before JSON.parse, which is super-linear on deep nesting
+  const scan = typeof text === 'string' ? D.scanJson(text) : undefined
+  if (scan?._tag === 'Invalid' && scan.tooDeep) {
+    return E.left(
+      toError([
+        `at policy: expected JSON text nested at most ${D.MAX_JSON_DEPTH} deep, got ${D.show(text)} (nested deeper at position ${scan.position})`,
+      ]),
+    )
+  }
+  return pipe(
     E.tryCatch(
       () => JSON.parse(text) as unknown,
       (error) =>
@@ -471,6 +633,7 @@ export const decodeJson = (text: string): E.Either<PolicyError, Policy> =>
     ),
     E.chain(decode),
   )
+}
 
 // -------------------------------------------------------------------------------------
 // encoding
@@ -555,10 +718,82 @@ const isJitter = (u: unknown): boolean =>
     u._tag === 'Equal' ||
     (u._tag === 'Between' && isNumber(u.min) && isNumber(u.max) && u.min >= 0 && u.max >= u.min))
 
-const isPolicies = (u: unknown): boolean => Array.isArray(u) && u.length > 0 && u.every(is)
+const isDuration = Duration.codec.is
+
+/** Every item of an array (holes included) passes: no hole can reach `toSchedule`. */
+const everyItem = (items: ReadonlyArray<unknown>, p: (u: unknown) => boolean): boolean => {
+  for (let i = 0; i < items.length; i++) if (!p(items[i])) return false
+  return true
+}
+
+/** Whether one node is valid, its children aside: the policies it nests, or `false`. */
+const childrenOf = (u: Readonly<Record<string, unknown>>): ReadonlyArray<unknown> | false => {
+  switch (u._tag) {
+    case 'Exponential':
+      return isDuration(u.base) && isOption(u.factor, (f) => isNumber(f) && f >= 1) && []
+    case 'Fibonacci':
+    case 'Linear':
+      return isDuration(u.base) && []
+    case 'Spaced':
+      return isDuration(u.delay) && []
+    case 'Recurs':
+      return typeof u.times === 'number' && Number.isSafeInteger(u.times) && u.times >= 0 && []
+    case 'FromDelays':
+      return Array.isArray(u.delays) && u.delays.length <= MAX_DELAYS && everyItem(u.delays, isDuration) && []
+    case 'DecorrelatedJitter':
+      return isDuration(u.base) && isDuration(u.cap) && u.cap.millis >= u.base.millis && []
+    case 'Intersect':
+    case 'Union':
+    case 'AndThen':
+      return Array.isArray(u.policies) && u.policies.length > 0 && (u.policies as ReadonlyArray<unknown>)
+    case 'Jitter':
+      return isJitter(u.jitter) && [u.of]
+    case 'Cap':
+      return isDuration(u.max) && [u.of]
+    case 'UpTo':
+      return isDuration(u.duration) && [u.of]
+    case 'Shorthand':
+      return (
+        isOption(u.retries, (n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) &&
+        isOption(u.backoff, (b) => BACKOFFS.includes(b as Backoff)) &&
+        isOption(u.base, isDuration) &&
+        isOption(u.factor, (f) => isNumber(f) && f >= 1) &&
+        isOption(u.max, isDuration) &&
+        isOption(u.jitter, isJitter) &&
+        isOption(u.deadline, isDuration) &&
+        E.isRight(shorthandRules(u as Shorthand, '')) &&
+        []
+      )
+    default:
+      return false
+  }
+}
+
+/** The walk behind {@link is}: an explicit stack, stopped by the limits, so that no value makes it overflow or loop. */
+const isWithinLimits = (root: unknown): boolean => {
+  const stack: Array<readonly [unknown, number]> = [[root, 1]]
+  let policies = 1
+  let delays = 0
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [u, depth] = top
+    if (!D.isRecord(u)) return false
+    const children = childrenOf(u)
+    if (children === false) return false
+    if (u._tag === 'FromDelays' && (delays += (u.delays as ReadonlyArray<unknown>).length) > MAX_DELAYS) return false
+    if (children.length === 0) continue
+    policies += children.length
+    if (policies > MAX_POLICIES || depth + 1 > MAX_DEPTH) return false
+    for (let i = 0; i < children.length; i++) stack.push([children[i], depth + 1])
+  }
+  return true
+}
 
 /**
- * Whether a value is a valid decoded {@link Policy} (not its JSON form).
+ * Whether a value is a valid decoded {@link Policy} (not its JSON form),
+ * within the limits {@link decode} checks ({@link MAX_POLICIES},
+ * {@link MAX_DEPTH}, {@link MAX_DELAYS}): when it says `true`,
+ * {@link toSchedule} builds it. Never throws, whatever the value: a cyclic
+ * or very deep one, a proxy whose traps throw, are `false`.
  *
  * @example
  * import { Policy } from 'fp-ts-retry'
@@ -572,45 +807,10 @@ const isPolicies = (u: unknown): boolean => Array.isArray(u) && u.length > 0 && 
  * @category utils
  */
 export const is = (u: unknown): u is Policy => {
-  if (!D.isRecord(u)) return false
-  const duration = Duration.codec.is
-  switch (u._tag) {
-    case 'Exponential':
-      return duration(u.base) && isOption(u.factor, (f) => isNumber(f) && f >= 1)
-    case 'Fibonacci':
-    case 'Linear':
-      return duration(u.base)
-    case 'Spaced':
-      return duration(u.delay)
-    case 'Recurs':
-      return typeof u.times === 'number' && Number.isSafeInteger(u.times) && u.times >= 0
-    case 'FromDelays':
-      return Array.isArray(u.delays) && u.delays.every(duration)
-    case 'DecorrelatedJitter':
-      return duration(u.base) && duration(u.cap) && u.cap.millis >= u.base.millis
-    case 'Intersect':
-    case 'Union':
-    case 'AndThen':
-      return isPolicies(u.policies)
-    case 'Jitter':
-      return isJitter(u.jitter) && is(u.of)
-    case 'Cap':
-      return duration(u.max) && is(u.of)
-    case 'UpTo':
-      return duration(u.duration) && is(u.of)
-    case 'Shorthand':
-      return (
-        isOption(u.retries, (n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) &&
-        isOption(u.backoff, (b) => BACKOFFS.includes(b as Backoff)) &&
-        isOption(u.base, duration) &&
-        isOption(u.factor, (f) => isNumber(f) && f >= 1) &&
-        isOption(u.max, duration) &&
-        isOption(u.jitter, isJitter) &&
-        isOption(u.deadline, duration) &&
-        E.isRight(shorthandRules(u as Shorthand, ''))
-      )
-    default:
-      return false
+  try {
+    return isWithinLimits(u)
+  } catch {
+    return false
   }
 }
 
@@ -645,7 +845,7 @@ export const codec: t.Type<Policy, PolicyJson, unknown> = new t.Type<Policy, Pol
 type Any = S.Schedule<unknown, unknown>
 
 const fold = (ps: ReadonlyNonEmptyArray<Policy>, combine: (that: Any) => (self: Any) => Any): Any =>
-  ps.slice(1).reduce((acc: Any, p) => combine(toSchedule(p))(acc), toSchedule(ps[0]))
+  ps.slice(1).reduce((acc: Any, p) => combine(build(p))(acc), build(ps[0]))
 
 const applyJitter = (self: Any, j: Jitter): Any =>
   j._tag === 'Full' ? S.fullJitter(self) : j._tag === 'Equal' ? S.equalJitter(self) : S.jittered(j.min, j.max)(self)
@@ -678,25 +878,7 @@ const shorthandSchedule = (s: Shorthand): Any => {
   return schedule
 }
 
-/**
- * The schedule a policy describes, built with the combinators it names.
- * The shorthand builds `backoff` from `base`, then `capDelay(max)`, then the
- * jitter (so full and equal jitter stay within `max`), then
- * `intersect(recurs(retries))`, then `upTo(deadline)`.
- *
- * @example
- * import * as E from 'fp-ts/Either'
- * import { Policy, Schedule } from 'fp-ts-retry'
- *
- * const policy = Policy.decode({ intersect: [{ fibonacci: '10ms' }, { recurs: 4 }] })
- * E.map((p: Policy.Policy) => Schedule.simulate(Policy.toSchedule(p), Array(9).fill(0)))(policy)
- * // => right([10, 10, 20, 30])
- *
- * @throws RangeError only for a hand-built policy that breaks the limits {@link decode} checks
- * @since 0.1.0
- * @category running
- */
-export const toSchedule = (self: Policy): S.Schedule<unknown, unknown> => {
+const build = (self: Policy): Any => {
   switch (self._tag) {
     case 'Exponential':
       return S.exponential(self.base.millis, O.getOrElse(() => 2)(self.factor))
@@ -719,14 +901,68 @@ export const toSchedule = (self: Policy): S.Schedule<unknown, unknown> => {
     case 'AndThen':
       return fold(self.policies, S.andThen)
     case 'Jitter':
-      return applyJitter(toSchedule(self.of), self.jitter)
+      return applyJitter(build(self.of), self.jitter)
     case 'Cap':
-      return S.capDelay(self.max.millis)(toSchedule(self.of))
+      return S.capDelay(self.max.millis)(build(self.of))
     case 'UpTo':
-      return S.upTo(self.duration.millis)(toSchedule(self.of))
+      return S.upTo(self.duration.millis)(build(self.of))
     case 'Shorthand':
       return shorthandSchedule(self)
   }
+}
+
+/** What is wrong with a hand-built policy: the walk of {@link is}, with a message. */
+const limitProblem = (self: Policy): string | undefined => {
+  const stack: Array<readonly [Policy, number]> = [[self, 1]]
+  let policies = 1
+  let delays = 0
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [p, depth] = top
+    const children: ReadonlyArray<Policy> =
+      p._tag === 'Intersect' || p._tag === 'Union' || p._tag === 'AndThen'
+        ? p.policies
+        : p._tag === 'Jitter' || p._tag === 'Cap' || p._tag === 'UpTo'
+          ? [p.of]
+          : []
+    if (p._tag === 'FromDelays' && (delays += p.delays.length) > MAX_DELAYS) {
+      return `at most ${MAX_DELAYS} delays in all (Policy.MAX_DELAYS)`
+    }
+    if (children.length === 0) continue
+    policies += children.length
+    if (policies > MAX_POLICIES) return `at most ${MAX_POLICIES} policies in all (Policy.MAX_POLICIES)`
+    if (depth + 1 > MAX_DEPTH) return `policies nested at most ${MAX_DEPTH} deep (Policy.MAX_DEPTH)`
+    for (const child of children) stack.push([child, depth + 1])
+  }
+  return undefined
+}
+
+/**
+ * The schedule a policy describes, built with the combinators it names.
+ * The shorthand builds `backoff` from `base`, then `capDelay(max)`, then the
+ * jitter (so full and equal jitter stay within `max`), then
+ * `intersect(recurs(retries))`, then `upTo(deadline)`.
+ *
+ * A policy from {@link decode} always builds, and so does any value {@link is}
+ * accepts: the build recurses only as deep as the policy nests (at most
+ * {@link MAX_DEPTH}), and stepping the schedule only as deep as it has
+ * policies (at most {@link MAX_POLICIES}).
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { Policy, Schedule } from 'fp-ts-retry'
+ *
+ * const policy = Policy.decode({ intersect: [{ fibonacci: '10ms' }, { recurs: 4 }] })
+ * E.map((p: Policy.Policy) => Schedule.simulate(Policy.toSchedule(p), Array(9).fill(0)))(policy)
+ * // => right([10, 10, 20, 30])
+ *
+ * @throws RangeError for a hand-built policy that breaks the rules or the limits {@link decode} checks, naming the limit
+ * @since 0.1.0
+ * @category running
+ */
+export const toSchedule = (self: Policy): S.Schedule<unknown, unknown> => {
+  const problem = limitProblem(self)
+  if (problem !== undefined) throw new RangeError(`Policy.toSchedule: self must hold ${problem}, got more`)
+  return build(self)
 }
 
 // -------------------------------------------------------------------------------------

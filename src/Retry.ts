@@ -287,7 +287,8 @@ export type RetriedFunction<F> = F extends (...args: any) => TaskEither<any, any
  * @category model
  */
 export interface Retryable<In> {
-  <T extends OperationFunction<In> | { readonly [K in keyof T]: OperationFunction<In> }>(
+  // `apply?: never` keeps a function (whose errors do not fit) from passing as an empty client
+  <T extends OperationFunction<In> | ({ readonly [K in keyof T]: OperationFunction<In> } & { readonly apply?: never })>(
     target: T,
   ): T extends OperationFunction<In> ? RetriedFunction<T> : { readonly [K in keyof T]: RetriedFunction<T[K]> }
 }
@@ -323,8 +324,8 @@ const aborted = <E>(signal: AbortSignal, lastError: O.Option<E>): Aborted<E> => 
  * without touching a timer. `giveUp` builds the result when the schedule or
  * the budget ends the call, `abort` when the environment's signal fires (never
  * called for a `TaskEither`, which has no signal). With a signal, one
- * listener serves the whole call: each attempt and each sleep is raced
- * against it, and it is removed when the call settles.
+ * subscription serves the whole call: each attempt is raced against it (the
+ * sleep ends on the signal itself), and it is removed when the call settles.
  */
 function drive<E, A, Out, G>(
   schedule: Schedule<E, Out>,
@@ -338,7 +339,7 @@ function drive<E, A, Out, G>(
   if (signal === undefined) return loop(schedule, options, attempt, undefined, undefined, giveUp, abort)
   if (signal.aborted) return Promise.resolve(abort(aborted(signal, NONE)))
   const watch = whenAborted(signal)
-  return loop(schedule, options, attempt, env, watch.fired, giveUp, abort).finally(watch.release)
+  return loop(schedule, options, attempt, env, watch.next, giveUp, abort).finally(watch.release)
 }
 
 async function loop<E, A, Out, G>(
@@ -346,7 +347,7 @@ async function loop<E, A, Out, G>(
   options: RetryOptions<E> | undefined,
   attempt: Attempt<E, A>,
   env: Env | undefined,
-  fired: Promise<typeof ABORTED> | undefined,
+  aborts: (() => Promise<typeof ABORTED>) | undefined,
   giveUp: (error: E, out: Out) => G,
   abort: (aborted: Aborted<E>) => G,
 ): Promise<E.Right<A> | G> {
@@ -360,7 +361,8 @@ async function loop<E, A, Out, G>(
   let state = schedule.initial
   let status: RetryStatus<E> = FIRST
   for (;;) {
-    const result = fired === undefined ? await attempt(status, env) : await Promise.race([attempt(status, env), fired])
+    const result =
+      aborts === undefined ? await attempt(status, env) : await Promise.race([attempt(status, env), aborts()])
     if (result === ABORTED) return abort(aborted(signal as AbortSignal, status.lastError))
     if (E.isRight(result)) {
       if (budget !== undefined) guarded(recordSuccess, budget, undefined)
@@ -614,8 +616,10 @@ export function retryingWith(...args: ReadonlyArray<unknown>): unknown {
  * @since 0.1.0
  * @category combinators
  */
+// A union constraint (the second member matches nothing real): TypeScript erases the generics of a function
+// given to a type parameter constrained by a single signature, and keeps them under a union.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function retryable<F extends (...args: any) => TaskEither<any, unknown>, Out>(
+export function retryable<F extends ((...args: any) => TaskEither<any, unknown>) | { readonly _never: never }, Out>(
   f: F,
   schedule: Schedule<ErrorOfFunction<F>, Out>,
   options?: RetryOptions<ErrorOfFunction<F>>,

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
-import { Budget, Retry, Schedule, TestClock } from '../src/index'
+import { Budget, type Operation, Retry, Schedule, TestClock } from '../src/index'
 
 const timeout = { _tag: 'TimeoutError', timeout: 1000 } as const
 
@@ -223,7 +223,7 @@ describe('a budget in the retry driver', () => {
     expect(throttle.tokens()).toBe(9.5)
   })
 
-  it('works with every entry point: retryingWith, retryable, retryingOrElse, retryingAbortable', async () => {
+  it('works with every entry point: retryingWith, retryable, retryingOrElse, and on a cancellable operation', async () => {
     const budget = Budget.tokenBucket({ capacity: 5 })()
     const { call, attempts } = failingCall()
     await Retry.retryingWith(Schedule.recurs(3), { budget })(() => call)()
@@ -232,7 +232,10 @@ describe('a budget in the retry driver', () => {
       call,
       Retry.retryingOrElse(Schedule.recurs(3), (e, out) => TE.right(`${e}/${out}`), { budget }),
     )()
-    await Retry.retryingAbortable(Schedule.recurs(3), { budget, signal: new AbortController().signal })(() => call)()
+    // 0.1's retryingAbortable: a cancellable operation, run with its signal
+    await Retry.retryingWith(Schedule.recurs(3), { budget })(() => (_: Operation.Env) => call)({
+      signal: new AbortController().signal,
+    })()
     expect(attempts()).toBe(2 + 1 + 1 + 1)
     expect(orElse).toEqual({ _tag: 'Right', right: '503 #4/0' })
   })

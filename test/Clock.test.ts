@@ -135,6 +135,17 @@ describe('Clock.live with fake timers', () => {
     expect(remove).toHaveBeenCalledWith('abort', expect.any(Function))
   })
 
+  it('sleep takes a purpose as third argument and ignores it', async () => {
+    const backoff = track(Clock.live.sleep(100, undefined, 'backoff'))
+    const timeout = track(Clock.live.sleep(100, new AbortController().signal, 'timeout'))
+    expect(vi.getTimerCount()).toBe(2)
+    await vi.advanceTimersByTimeAsync(99)
+    expect([backoff.settled, timeout.settled]).toEqual([false, false])
+    await vi.advanceTimersByTimeAsync(1)
+    expect([backoff.settled, timeout.settled]).toEqual([true, true])
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
   it('now reads a monotonic millisecond clock', () => {
     const a = Clock.live.now()
     const b = Clock.live.now()

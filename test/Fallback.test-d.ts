@@ -1,7 +1,8 @@
 import { pipe } from 'fp-ts/function'
+import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expectTypeOf, it } from 'vitest'
-import { Fallback, type Retry, Schedule } from '../src/index'
+import { Fallback, type Operation, type Retry, Schedule } from '../src/index'
 
 interface PrimaryDown {
   readonly _tag: 'PrimaryDown'
@@ -16,13 +17,26 @@ interface Unauthorized {
 declare const primary: TE.TaskEither<PrimaryDown, { readonly price: number }>
 declare const backup: TE.TaskEither<BackupDown, { readonly price: number; readonly stale: true }>
 declare const cache: TE.TaskEither<never, 'cached'>
+declare const primaryC: ReaderTaskEither<Operation.Env, PrimaryDown, { readonly price: number }>
+declare const backupC: ReaderTaskEither<Operation.Env, BackupDown, { readonly price: number; readonly stale: true }>
 
 describe('Fallback types', () => {
-  it('a signal widens the error with Retry.Aborted; without one the error type is unchanged', () => {
-    const signal = new AbortController().signal
-    const chain = pipe([primary, backup] as const, Fallback.firstSuccess(Schedule.spaced(100), { signal }))
+  // 0.1: a signal in the options widened the TaskEither; now the cancellable form has Aborted, the plain one not
+  it('cancellable alternatives widen the error with Retry.Aborted; plain ones keep the error type unchanged', () => {
+    const chain = pipe([primaryC, backupC] as const, Fallback.firstSuccess(Schedule.spaced(100), {}))
+    // the parts, each exactly
+    expectTypeOf<Operation.ErrorOf<typeof chain>>().toEqualTypeOf<
+      PrimaryDown | BackupDown | Retry.Aborted<PrimaryDown | BackupDown>
+    >()
+    expectTypeOf<Operation.ValueOf<typeof chain>>().toEqualTypeOf<
+      { readonly price: number } | { readonly price: number; readonly stale: true }
+    >()
+    expectTypeOf(chain).parameter(0).toEqualTypeOf<Operation.Env>()
+    // the whole (RED with the current src: the environment is `Operation.Env & internal Env`, not normalised to
+    // `Operation.Env` as Retry.retrying's is; see the migration report)
     expectTypeOf(chain).toEqualTypeOf<
-      TE.TaskEither<
+      ReaderTaskEither<
+        Operation.Env,
         PrimaryDown | BackupDown | Retry.Aborted<PrimaryDown | BackupDown>,
         { readonly price: number } | { readonly price: number; readonly stale: true }
       >

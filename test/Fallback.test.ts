@@ -5,9 +5,10 @@
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
+import * as RTE from 'fp-ts/ReaderTaskEither'
 import type * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
-import { Fallback, Retry, Schedule, TestClock } from '../src/index'
+import { Fallback, type Operation, Retry, Schedule, TestClock } from '../src/index'
 
 /** An alternative that records its calls (name and clock time) and answers as told. */
 const recorder = (clock: TestClock.TestClock) => {
@@ -26,12 +27,17 @@ describe('Fallback.firstSuccess', () => {
     const clock = TestClock.make()
     const { calls, alternative } = recorder(clock)
     const controller = new AbortController()
-    const primary = alternative('primary', E.left('PrimaryDown' as const))
-    const backup = alternative('backup', E.right('from backup'))
+    // 0.1 passed the signal in the options; the alternatives are now cancellable and get it at run time
+    const primary = RTE.fromTaskEither<'PrimaryDown', never, Operation.Env>(
+      alternative('primary', E.left('PrimaryDown')),
+    )
+    const backup = RTE.fromTaskEither<never, string, Operation.Env>(alternative('backup', E.right('from backup')))
     const running = pipe(
       [primary, backup] as const,
-      Fallback.firstSuccess(Schedule.spaced(60_000), { clock, signal: controller.signal }),
-    )()
+      Fallback.firstSuccess(Schedule.spaced(60_000), { clock }),
+    )({
+      signal: controller.signal,
+    })()
     await clock.whenSleeping()
     controller.abort('shutting down')
     const result = await running

@@ -21,15 +21,17 @@ const flaky = (clock: Clock.Clock, failures: number, options: { readonly takes?:
 /** A clock that logs every sleep and refuses to sleep when asked to. */
 const spyClock = (inner: Clock.Clock = TestClock.make(), log: Array<string> = []) => {
   const sleeps: Array<number> = []
+  const purposes: Array<string | undefined> = []
   const clock: Clock.Clock = {
     now: () => inner.now(),
-    sleep: (ms, signal) => {
+    sleep: (ms, signal, purpose) => {
       sleeps.push(ms)
+      purposes.push(purpose)
       log.push(`sleep ${ms}`)
-      return inner.sleep(ms, signal)
+      return inner.sleep(ms, signal, purpose)
     },
   }
-  return { clock, sleeps, log }
+  return { clock, sleeps, purposes, log }
 }
 
 const run = async <A>(clock: TestClock.TestClock, task: () => Promise<A>): Promise<A> => {
@@ -154,7 +156,7 @@ describe('Retry.retrying in virtual time', () => {
     const policy = pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(5)))
     const result = await run(
       test,
-      Retry.retry(logged, policy, {
+      Retry.retrying(logged, policy, {
         clock,
         onRetry: (event) => {
           events.push(event)
@@ -189,7 +191,7 @@ describe('Retry.retrying in virtual time', () => {
     const clock = TestClock.make()
     const { action } = flaky(clock, Infinity)
     const attempts: Array<number> = []
-    await run(clock, Retry.retry(action, Schedule.recurs(2), { clock, onRetry: (e) => attempts.push(e.attempt) }))
+    await run(clock, Retry.retrying(action, Schedule.recurs(2), { clock, onRetry: (e) => attempts.push(e.attempt) }))
     expect(attempts).toEqual([1, 2])
   })
 
@@ -200,6 +202,15 @@ describe('Retry.retrying in virtual time', () => {
     const policy = pipe(Schedule.spaced(1000), Schedule.intersect(Schedule.recurs(3)), Schedule.jittered(0.5, 1.5))
     await run(test, pipe(action, Retry.retrying(policy, { clock, random: Random.constant(0.25) })))
     expect(sleeps).toEqual([750, 750, 750])
+  })
+
+  it('sleeps with the purpose backoff', async () => {
+    const test = TestClock.make()
+    const { clock, sleeps, purposes } = spyClock(test)
+    const { action } = flaky(test, Infinity)
+    await run(test, pipe(action, Retry.retrying(Schedule.fromDelays(10, 20), { clock })))
+    expect(sleeps).toEqual([10, 20])
+    expect(purposes).toEqual(['backoff', 'backoff'])
   })
 
   it('a zero delay never calls clock.sleep', async () => {
@@ -247,7 +258,7 @@ describe('Retry.retrying in virtual time', () => {
     )
     const delays: Array<number> = []
     const { action } = flaky(clock, Infinity)
-    const result = await Retry.retry(action, custom, { clock, onRetry: (e) => delays.push(e.delay) })()
+    const result = await Retry.retrying(action, custom, { clock, onRetry: (e) => delays.push(e.delay) })()
     expect(result).toEqual(E.left(4))
     expect(delays).toEqual([0, 0, 0])
     expect(sleeps).toEqual([])
@@ -260,7 +271,7 @@ describe('Retry.retrying in virtual time', () => {
       i < 1 ? { _tag: 'Continue', delay: Infinity, out: i, state: i + 1 } : { _tag: 'Done', out: i },
     )
     const { action } = flaky(test, Infinity)
-    const result = await run(test, Retry.retry(action, custom, { clock }))
+    const result = await run(test, Retry.retrying(action, custom, { clock }))
     expect(result).toEqual(E.left(2))
     expect(sleeps).toEqual([Schedule.MAX_DELAY])
   })

@@ -242,6 +242,43 @@ describe('TestClock', () => {
     await expect(clock.whenSleeping(1)).resolves.toBeUndefined()
   })
 
+  it('pending(purpose) counts only the sleeps taken for that purpose', async () => {
+    const clock = TestClock.make()
+    void clock.sleep(10, undefined, 'backoff')
+    void clock.sleep(20, undefined, 'timeout')
+    void clock.sleep(30, undefined, 'timeout')
+    void clock.sleep(40)
+    expect(clock.pending()).toBe(4)
+    expect(clock.pending('backoff')).toBe(1)
+    expect(clock.pending('timeout')).toBe(2)
+    expect(clock.pending('mine')).toBe(0)
+    await clock.adjust(20)
+    expect(clock.pending('backoff')).toBe(0)
+    expect(clock.pending('timeout')).toBe(1)
+    expect(clock.pending()).toBe(2)
+  })
+
+  it('whenSleeping(count, purpose) waits for that many sleeps of that purpose, ignoring the others', async () => {
+    const clock = TestClock.make()
+    const resolved: Array<string> = []
+    const backoff = clock.whenSleeping(1, 'backoff').then(() => resolved.push('backoff'))
+    const anyTwo = clock.whenSleeping(2).then(() => resolved.push('any 2'))
+    const timeouts = clock.whenSleeping(2, 'timeout').then(() => resolved.push('timeout 2'))
+    void clock.sleep(100, undefined, 'timeout')
+    void clock.sleep(100)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(resolved).toEqual(['any 2'])
+    void clock.sleep(100, undefined, 'backoff')
+    await backoff
+    expect(resolved).toEqual(['any 2', 'backoff'])
+    void clock.sleep(100, undefined, 'timeout')
+    await Promise.all([anyTwo, timeouts])
+    expect(resolved).toEqual(['any 2', 'backoff', 'timeout 2'])
+    // already satisfied: at once
+    await expect(clock.whenSleeping(1, 'backoff')).resolves.toBeUndefined()
+    await expect(clock.whenSleeping(undefined, 'timeout')).resolves.toBeUndefined()
+  })
+
   it('an abort removes the sleeper and resolves its sleep at once, without moving time', async () => {
     const clock = TestClock.make()
     const controller = new AbortController()

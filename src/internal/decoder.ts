@@ -119,6 +119,7 @@ export const optional = <A>(
 ): Result<O.Option<A>> =>
   has(record, name) ? E.map((a: A) => O.some(a))(decoder(record[name], key(path, name))) : E.right(O.none)
 
+/** The Levenshtein distance between two short strings. */
 const distance = (a: string, b: string): number => {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
@@ -132,18 +133,39 @@ const distance = (a: string, b: string): number => {
   return previous[b.length] ?? 0
 }
 
-/** The candidate closest to `word`, if it is close enough to be a typo. @internal */
+/**
+ * The candidate closest to `word`, if it is close enough to be a typo: at
+ * most `max(1, floor(length / 3))` edits away, or equal but for case.
+ *
+ * The work is bounded whatever the input: a word longer than twice the
+ * longest candidate (plus 2) is at least `length / 2 + 1` edits from every
+ * candidate, more than a typo may be, so it gets no suggestion without any
+ * distance being computed; and a candidate whose length alone differs by
+ * more than a typo allows is skipped. A megabyte-long key is refused in
+ * microseconds, with the same message as before.
+ *
+ * @internal
+ */
 export const closest = (word: string, candidates: ReadonlyArray<string>): O.Option<string> => {
+  const longest = candidates.reduce((n, candidate) => Math.max(n, candidate.length), 0)
+  if (word.length > 2 * longest + 2) return O.none
+  const allowed = Math.max(1, Math.floor(word.length / 3))
+  const lower = word.toLowerCase()
   let best: O.Option<string> = O.none
   let bestDistance = Infinity
   for (const candidate of candidates) {
-    const d = candidate.toLowerCase() === word.toLowerCase() ? 0 : distance(word, candidate)
+    const d =
+      candidate.toLowerCase() === lower
+        ? 0
+        : Math.abs(candidate.length - word.length) > allowed
+          ? Infinity
+          : distance(word, candidate)
     if (d < bestDistance) {
       best = O.some(candidate)
       bestDistance = d
     }
   }
-  return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : O.none
+  return bestDistance <= allowed ? best : O.none
 }
 
 /** Quotes names for a message: `"a", "b" or "c"`. @internal */
@@ -165,8 +187,8 @@ export const unexpectedKeys = (
         fail(
           path,
           O.match(
-            () => `unexpected key ${JSON.stringify(name)} (allowed here: ${oneOf(allowed)})`,
-            (guess: string) => `unexpected key ${JSON.stringify(name)} (did you mean ${JSON.stringify(guess)}?)`,
+            () => `unexpected key ${show(name)} (allowed here: ${oneOf(allowed)})`,
+            (guess: string) => `unexpected key ${show(name)} (did you mean ${JSON.stringify(guess)}?)`,
           )(closest(name, allowed)),
         ),
       ),
@@ -260,8 +282,7 @@ export const MAX_JSON_DEPTH = 500
  * @internal
  */
 export type JsonScan =
-  | { readonly _tag: 'Valid' }
-  | { readonly _tag: 'Invalid'; readonly position: number; readonly tooDeep: boolean }
+  { readonly _tag: 'Valid' } | { readonly _tag: 'Invalid'; readonly position: number; readonly tooDeep: boolean }
 
 const VALID: JsonScan = { _tag: 'Valid' }
 
@@ -271,7 +292,7 @@ const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || 
 
 /** The end of the JSON string starting at `i` (a `"`), or -1 if it is not one. */
 const stringEnd = (text: string, i: number, end: number): number => {
-  for (let j = i + 1; j < end; ) {
+  for (let j = i + 1; j < end;) {
     const c = text.charCodeAt(j)
     if (c === 0x22) return j + 1
     if (c < 0x20) return -1

@@ -83,18 +83,27 @@ export const child = (parent: AbortSignal | undefined): Child => {
 const noop = (): void => undefined
 
 /**
- * A promise that resolves when `signal` fires, and the function that removes
- * its listener. `undefined` when there is no signal.
+ * Watches `signal` for a whole call with one subscription: `next()` is a
+ * fresh promise for each attempt (so that a long call does not pile reactions
+ * on one promise that never settles), resolving with {@link ABORTED} when the
+ * signal fires; `release` ends the watch.
  *
  * @internal
  */
 export const whenAborted = (
   signal: AbortSignal,
-): { readonly fired: Promise<typeof ABORTED>; readonly release: () => void } => {
-  if (signal.aborted) return { fired: Promise.resolve(ABORTED), release: noop }
-  let resolve: (value: typeof ABORTED) => void = noop
-  const fired = new Promise<typeof ABORTED>((r) => (resolve = r))
-  return { fired, release: onAbort(signal, () => resolve(ABORTED)) }
+): { readonly next: () => Promise<typeof ABORTED>; readonly release: () => void } => {
+  let fired = signal.aborted
+  let fire: () => void = noop
+  const release = fired
+    ? noop
+    : onAbort(signal, () => {
+        fired = true
+        fire()
+      })
+  const next = (): Promise<typeof ABORTED> =>
+    fired ? Promise.resolve(ABORTED) : new Promise((resolve) => (fire = () => resolve(ABORTED)))
+  return { next, release }
 }
 
 /** The value a {@link whenAborted} promise resolves with. @internal */
