@@ -48,7 +48,10 @@ export interface NetworkError {
   readonly _tag: 'NetworkError'
   readonly method: string
   readonly url: string
-  /** The system error code when one is known: `ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, `UND_ERR_SOCKET`... */
+  /**
+   * The system error code when one is known: `ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, `UND_ERR_SOCKET`...;
+   * `ABORT_ERR` when the signal cancelled the request, `ERR_TOO_MANY_REDIRECTS` for a redirect loop.
+   */
   readonly code: O.Option<string>
   /** The messages of the error and its causes, joined with `: `. */
   readonly message: string
@@ -309,8 +312,10 @@ export const transientStatuses: ReadonlySet<number> = classify.transientStatuses
 export const isTransientStatus = (status: number): boolean => transientStatuses.has(status)
 
 /**
- * The default classification: retry a {@link NetworkError} (except one
- * caused by the caller's own signal, code `ABORT_ERR`), a
+ * The default classification: retry a {@link NetworkError}, except the
+ * ones no retry can fix (the caller's own abort, code `ABORT_ERR`; a
+ * redirect loop, `ERR_TOO_MANY_REDIRECTS`; response headers too large,
+ * `UND_ERR_HEADERS_OVERFLOW`), a
  * `Timeout.TimeoutError`, an {@link HttpError} whose status
  * {@link isTransientStatus}, and a `CircuitBreaker.CircuitOpen` (an open
  * circuit is temporary: `Schedule.waitForHint` waits it out); never anything
@@ -414,7 +419,9 @@ const send = <A>(
           }
         }
         const { message, code } = describeCause(cause)
-        return { _tag: 'NetworkError', method, url: href, code, message, cause }
+        const named =
+          O.isNone(code) && /redirect count exceeded/i.test(message) ? O.some(classify.TOO_MANY_REDIRECTS) : code
+        return { _tag: 'NetworkError', method, url: href, code: named, message, cause }
       }
       let response: Response
       try {

@@ -19,6 +19,7 @@ import type { TaskEither } from 'fp-ts/TaskEither'
 import type { Budget, Refused } from './Budget'
 import type { Any, EnvOf, ErrorOf, ValueOf, Widen } from './Operation'
 import * as Clock from './Clock'
+import { show } from './internal/decoder'
 import { sanitize } from './internal/delay'
 import { guarded } from './internal/report'
 import { ABORTED, operation, whenAborted } from './internal/operation'
@@ -364,6 +365,8 @@ async function loop<E, A, Out, G>(
     const result =
       aborts === undefined ? await attempt(status, env) : await Promise.race([attempt(status, env), aborts()])
     if (result === ABORTED) return abort(aborted(signal as AbortSignal, status.lastError))
+    if (typeof result !== 'object' || result === null || (result._tag !== 'Right' && result._tag !== 'Left'))
+      throw notAnEither(result)
     if (E.isRight(result)) {
       if (budget !== undefined) guarded(recordSuccess, budget, undefined)
       return result
@@ -410,6 +413,12 @@ async function loop<E, A, Out, G>(
     }
   }
 }
+
+/** A `TaskEither` that resolves to something else breaks its contract: a defect, like a rejection. */
+const notAnEither = (value: unknown): TypeError =>
+  new TypeError(
+    `Retry: the operation resolved to ${show(value)}, not an Either (a TaskEither must resolve to left(e) or right(a))`,
+  )
 
 const recordSuccess = (budget: Budget): void => budget.recordSuccess()
 const recordFailure =

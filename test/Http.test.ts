@@ -139,6 +139,22 @@ describe('Http scenarios against a real server', () => {
     expect(E.isLeft(result) && result.left._tag === 'NetworkError' && result.left.message).toMatch(/ECONNREFUSED/)
   })
 
+  it('a redirect loop and oversized headers are permanent: one attempt each, not retried', async () => {
+    const retries = pipe(Schedule.recurs(3), Schedule.whileInput(Http.isTransient))
+    server = await serve((request, response) =>
+      request.url === '/loop'
+        ? reply(response, 302, '', { location: '/loop' })
+        : reply(response, 200, 'x', { 'x-big': 'a'.repeat(100_000) }),
+    )
+    const loop = await Operation.run(pipe(Http.text(`${server.url}/loop`), Retry.retrying(retries)))()
+    expect(E.isLeft(loop) && loop.left).toMatchObject({ _tag: 'NetworkError', code: O.some('ERR_TOO_MANY_REDIRECTS') })
+    // fetch follows 20 redirects, once: 21 requests, where retrying the loop sent 84
+    expect(server.requests()).toBe(21)
+    const big = await Operation.run(pipe(Http.text(`${server.url}/big`), Retry.retrying(retries)))()
+    expect(E.isLeft(big) && big.left).toMatchObject({ _tag: 'NetworkError', code: O.some('UND_ERR_HEADERS_OVERFLOW') })
+    expect(server.requests()).toBe(22)
+  })
+
   it('a connection reset in the middle of the body is a NetworkError and is retried', async () => {
     server = await serve((_, res, n) => {
       if (n > 1) return reply(res, 200, 'complete body')

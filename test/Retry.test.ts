@@ -276,6 +276,29 @@ describe('Retry.retrying in virtual time', () => {
     expect(sleeps).toEqual([Schedule.MAX_DELAY])
   })
 
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['an object with no tag', { value: 1 }],
+    ['an Option', { _tag: 'None' }],
+  ])(
+    'a TaskEither that resolves to %s is a defect: not retried, it rejects naming what came back',
+    async (_, value) => {
+      const { clock, sleeps } = spyClock()
+      let calls = 0
+      const action = (() => {
+        calls++
+        return Promise.resolve(value)
+      }) as unknown as TE.TaskEither<string, never>
+      await expect(pipe(action, Retry.retrying(Schedule.recurs(5), { clock }))()).rejects.toThrow(
+        /^Retry: the operation resolved to .+, not an Either/,
+      )
+      expect(calls).toBe(1)
+      expect(sleeps).toEqual([])
+    },
+  )
+
   it('a rejecting TaskEither is not retried: the rejection propagates unchanged', async () => {
     const { clock, sleeps } = spyClock()
     const defect = new TypeError('broken contract')

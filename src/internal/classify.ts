@@ -13,14 +13,25 @@ export const transientStatuses: ReadonlySet<number> = new Set([408, 429, 500, 50
 /** The `code` of a `NetworkError` caused by the caller's own signal: not the dependency's fault. @internal */
 export const ABORT_ERR = 'ABORT_ERR'
 
-const isSomeString = (option: unknown, value: string): boolean =>
-  typeof option === 'object' &&
-  option !== null &&
-  (option as { _tag?: unknown })._tag === 'Some' &&
-  (option as { value?: unknown }).value === value
+/** The `code` the HTTP layer gives a redirect loop (fetch reports it without a code of its own). @internal */
+export const TOO_MANY_REDIRECTS = 'ERR_TOO_MANY_REDIRECTS'
 
 /**
- * True for a `NetworkError` not caused by the caller's signal, a
+ * The `NetworkError` codes that no retry can fix: the caller's abort, a
+ * redirect loop, response headers larger than the client accepts.
+ *
+ * @internal
+ */
+export const permanentCodes: ReadonlySet<string> = new Set([ABORT_ERR, TOO_MANY_REDIRECTS, 'UND_ERR_HEADERS_OVERFLOW'])
+
+const isPermanentCode = (option: unknown): boolean => {
+  if (typeof option !== 'object' || option === null || (option as { _tag?: unknown })._tag !== 'Some') return false
+  const value = (option as { value?: unknown }).value
+  return typeof value === 'string' && permanentCodes.has(value)
+}
+
+/**
+ * True for a `NetworkError` whose code is not in {@link permanentCodes}, a
  * `TimeoutError`, a `CircuitOpen`, and an `HttpError` whose status is in
  * {@link transientStatuses}. Accepts any value and never throws.
  *
@@ -32,7 +43,7 @@ export const isTransient = (error: unknown): boolean => {
     const { _tag, status, code } = error as { _tag?: unknown; status?: unknown; code?: unknown }
     switch (_tag) {
       case 'NetworkError':
-        return !isSomeString(code, ABORT_ERR)
+        return !isPermanentCode(code)
       case 'TimeoutError':
       case 'CircuitOpen':
         return true
