@@ -14,6 +14,12 @@
  * the call settles. Only a run with a signal can end in `Retry.Aborted`, so
  * only the cancellable form has it in its error type.
  *
+ * At run time the two forms are told apart by how they are called: a
+ * `TaskEither` with no argument (`te()`, as fp-ts always does), a
+ * cancellable operation with its environment. So run a wrapped `TaskEither`
+ * as `te()`, never as a callback that passes arguments
+ * (`tasks.map((te) => te())`, not `tasks.map(te)`).
+ *
  * @since 0.2.0
  */
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
