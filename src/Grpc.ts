@@ -3,10 +3,13 @@
  * into the equivalent schedule and a predicate over status codes, validated as
  * the gRPC specification requires.
  *
- * Retry `n` waits a random delay, uniform in
- * `[0, min(initialBackoff * backoffMultiplier^(n-1), maxBackoff)]` (full
- * jitter); `maxAttempts` counts the first attempt, and values above 5 are
- * treated as 5, as gRPC clients do.
+ * Retry `n` waits `min(initialBackoff * backoffMultiplier^(n-1), maxBackoff)`
+ * times a random factor in `[0.8, 1.2)`, as the current text of gRFC A6
+ * says, so a delay may fall slightly below `initialBackoff` or above
+ * `maxBackoff`; `maxAttempts` counts the first attempt, and values above 5
+ * are treated as 5, as gRPC clients do. Server pushback
+ * (`grpc-retry-pushback-ms`, see {@link pushbackOf}) and retry throttling
+ * (`retryThrottling`, see {@link throttle}) follow A6 too.
  *
  * @example
  * import * as E from 'fp-ts/Either'
@@ -26,13 +29,16 @@
  */
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
+import type { IO } from 'fp-ts/IO'
+import * as O from 'fp-ts/Option'
 import type { Predicate } from 'fp-ts/Predicate'
 import type { ReadonlyNonEmptyArray } from 'fp-ts/ReadonlyNonEmptyArray'
 import * as t from 'io-ts'
+import * as Budget from './Budget'
 import type { Duration } from './Duration'
 import { format } from './Duration'
 import * as D from './internal/decoder'
-import { sanitize } from './internal/delay'
+import { sanitize, unitDraw } from './internal/delay'
 import { preview } from './Policy'
 import type { DescribeOptions, PolicyError } from './Policy'
 import * as S from './Schedule'
@@ -157,6 +163,80 @@ export interface RetryPolicyJson {
  * @category model
  */
 export const MAX_ATTEMPTS = 5
+
+/**
+ * A validated gRPC `retryThrottling` config (gRFC A6), the same shape as its
+ * JSON: `maxTokens` an integer in (0, 1000], `tokenRatio` a number greater
+ * than 0 whose decimal places beyond 3 are ignored (0.5466 counts as 0.546).
+ *
+ * @example
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * const throttling: Grpc.RetryThrottling = { maxTokens: 10, tokenRatio: 0.1 }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface RetryThrottling {
+  /** The tokens when full, and at the start: an integer in (0, 1000]. */
+  readonly maxTokens: number
+  /** The tokens a successful RPC adds: greater than 0, counted to 3 decimal places. */
+  readonly tokenRatio: number
+}
+
+/**
+ * What a server's pushback (the `grpc-retry-pushback-ms` metadata of a
+ * failed RPC) asks for: `RetryIn`, a retry after exactly `millis` ms, after
+ * which the backoff restarts from `initialBackoff`; or `DontRetry`, when the
+ * value is negative or unparsable (`value` is what the server sent).
+ *
+ * @example
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * const pushbacks: ReadonlyArray<Grpc.Pushback> = [
+ *   { _tag: 'RetryIn', millis: 250 },
+ *   { _tag: 'DontRetry', value: '-1' },
+ * ]
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type Pushback =
+  { readonly _tag: 'RetryIn'; readonly millis: number } | { readonly _tag: 'DontRetry'; readonly value: string }
+
+/**
+ * The metadata key by which a server pushes back (gRFC A6).
+ *
+ * @example
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * Grpc.PUSHBACK_KEY
+ * // => 'grpc-retry-pushback-ms'
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export const PUSHBACK_KEY = 'grpc-retry-pushback-ms'
+
+/**
+ * Options of {@link toSchedule}.
+ *
+ * @example
+ * import * as O from 'fp-ts/Option'
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * // errors that carry their pushback already parsed
+ * const options: Grpc.ScheduleOptions = {
+ *   pushback: (e) => (e as { pushback?: O.Option<Grpc.Pushback> }).pushback ?? O.none,
+ * }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface ScheduleOptions {
+  /** The server pushback a failure carries (default {@link pushbackOf}: the `grpc-retry-pushback-ms` entry of its `metadata`). */
+  readonly pushback?: ((error: unknown) => O.Option<Pushback>) | undefined
+}
 
 // -------------------------------------------------------------------------------------
 // decoding
@@ -314,6 +394,88 @@ export const codec: t.Type<RetryPolicy, RetryPolicyJson, unknown> = new t.Type<R
   encode,
 )
 
+const THROTTLING_KEYS = ['maxTokens', 'tokenRatio']
+const MAX_TOKENS_EXPECTED = 'an integer greater than 0 and at most 1000'
+const TOKEN_RATIO_EXPECTED = 'a number greater than 0, at least 0.001 (decimal places beyond 3 are ignored)'
+/** The smallest `tokenRatio` that is not 0 once its decimal places beyond 3 are ignored. */
+const MIN_TOKEN_RATIO = 0.001
+
+const maxTokens: D.Decoder<number> = (value, path) =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 1000
+    ? E.right(value)
+    : D.expected(path, MAX_TOKENS_EXPECTED, value)
+
+const tokenRatio: D.Decoder<number> = (value, path) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= MIN_TOKEN_RATIO
+    ? E.right(value)
+    : D.expected(path, TOKEN_RATIO_EXPECTED, value)
+
+const retryThrottling: D.Decoder<RetryThrottling> = (value, path) => {
+  if (!D.isRecord(value)) {
+    return D.expected(
+      path,
+      `a gRPC retryThrottling (an object with the keys ${D.oneOf(THROTTLING_KEYS, 'and')})`,
+      value,
+    )
+  }
+  const fields = D.struct({
+    maxTokens: D.required(value, 'maxTokens', path, MAX_TOKENS_EXPECTED, maxTokens),
+    tokenRatio: D.required(value, 'tokenRatio', path, TOKEN_RATIO_EXPECTED, tokenRatio),
+  })
+  return D.exact(value, path, THROTTLING_KEYS, fields)
+}
+
+const decodeThrottlingAt = (input: unknown, root: string): D.Result<RetryThrottling> =>
+  D.guarded(retryThrottling)(input, root)
+
+/**
+ * Reads a gRPC `retryThrottling` config from untrusted input. Never throws:
+ * `Left` holds one readable message per problem. As gRFC A6 requires:
+ * `maxTokens` an integer in (0, 1000], `tokenRatio` a number greater than 0.
+ * Its decimal places beyond 3 are ignored, so a ratio below 0.001 (which
+ * would count as 0) is refused too. Unknown keys are refused.
+ *
+ * @example
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * Grpc.decodeThrottling({ maxTokens: 1001, tokenRatio: 0 })
+ * // => left({ _tag: 'PolicyError', messages: [
+ * //   'at retryThrottling.maxTokens: expected an integer greater than 0 and at most 1000, got 1001',
+ * //   'at retryThrottling.tokenRatio: expected a number greater than 0, at least 0.001 (decimal places beyond 3 are ignored), got 0',
+ * // ] })
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const decodeThrottling = (input: unknown): E.Either<PolicyError, RetryThrottling> =>
+  E.mapLeft((messages: ReadonlyNonEmptyArray<string>): PolicyError => ({ _tag: 'PolicyError', messages }))(
+    decodeThrottlingAt(input, 'retryThrottling'),
+  )
+
+/**
+ * The io-ts codec of gRPC `retryThrottling` configs, for embedding in a
+ * service config codec. Its errors carry the readable messages.
+ *
+ * @example
+ * import * as t from 'io-ts'
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * const ServiceConfig = t.partial({ retryThrottling: Grpc.throttlingCodec })
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const throttlingCodec: t.Type<RetryThrottling, RetryThrottling, unknown> = new t.Type<
+  RetryThrottling,
+  RetryThrottling,
+  unknown
+>(
+  'GrpcRetryThrottling',
+  (u): u is RetryThrottling => E.isRight(decodeThrottlingAt(u, '')),
+  (u, context) => D.toValidation(decodeThrottlingAt(u, D.rootOf(context, 'retryThrottling')), u, context),
+  (a) => ({ maxTokens: a.maxTokens, tokenRatio: a.tokenRatio }),
+)
+
 // -------------------------------------------------------------------------------------
 // running
 // -------------------------------------------------------------------------------------
@@ -334,40 +496,59 @@ export const codec: t.Type<RetryPolicy, RetryPolicyJson, unknown> = new t.Type<R
  */
 export const retries = (self: RetryPolicy): number => Math.min(self.maxAttempts, MAX_ATTEMPTS) - 1
 
+/** The jitter of gRFC A6: each backoff is multiplied by `random(0.8, 1.2)`, that is `0.8 + 0.4 * r` for r in [0, 1). */
+const JITTER_MIN = 0.8
+const JITTER_SPREAD = 0.4
+
 /**
- * The schedule gRPC clients follow for this policy: retry `n` (from 1) waits
- * a delay uniform in `[0, min(initialBackoff * backoffMultiplier^(n-1),
- * maxBackoff)]`, for `min(maxAttempts, 5) - 1` retries. A multiplier below 1
- * shrinks the bound at each retry. Outputs the retry number, from 0. It
- * retries whatever the error: combine it with {@link isRetryable} to retry
- * only the retryable status codes.
+ * The schedule gRPC clients follow for this policy (gRFC A6): retry `n`
+ * (from 1) waits `min(initialBackoff * backoffMultiplier^(n-1), maxBackoff)`
+ * times a random factor in `[0.8, 1.2)`, so a delay may fall slightly below
+ * `initialBackoff` or above `maxBackoff`, for `min(maxAttempts, 5) - 1`
+ * retries. A multiplier below 1 shrinks the delay at each retry. Outputs
+ * the retry number, from 0.
+ *
+ * Server pushback, read from each failure by `options.pushback` (default
+ * {@link pushbackOf}): `RetryIn` makes the next retry wait exactly that many
+ * ms, after which the backoff restarts from `initialBackoff` (`n` counts
+ * from the last pushback); `DontRetry` ends the retries. A pushback never
+ * grants a retry beyond `maxAttempts`.
+ *
+ * It retries whatever the status: combine it with {@link isRetryable} to
+ * retry only the retryable status codes.
  *
  * @example
  * import * as E from 'fp-ts/Either'
  * import { Grpc, Random, Schedule } from 'fp-ts-retry'
  *
  * const json = { maxAttempts: 4, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
- * E.map((p: Grpc.RetryPolicy) => Schedule.simulate(Grpc.toSchedule(p), [14, 14, 14, 14], { random: Random.seeded(1) }))(Grpc.decode(json))
- * // => right([d1, d2, d3]) with d1 in [0, 100], d2 in [0, 200], d3 in [0, 400]
+ * E.map((p: Grpc.RetryPolicy) => Schedule.simulate(Grpc.toSchedule(p), [14, 14, 14, 14], { random: Random.constant(0.5) }))(Grpc.decode(json))
+ * // => right([100, 200, 400]) (each delay within [0.8, 1.2) times 100, 200, 400)
+ * const pushedBack = { code: 14, metadata: { 'grpc-retry-pushback-ms': '3000' } }
+ * E.map((p: Grpc.RetryPolicy) => Schedule.simulate(Grpc.toSchedule(p), [14, pushedBack, 14], { random: Random.constant(0.5) }))(Grpc.decode(json))
+ * // => right([100, 3000, 100])
  *
  * @since 0.1.0
  * @category running
  */
-export const toSchedule = (self: RetryPolicy): S.Schedule<unknown, number> => {
+export const toSchedule = (self: RetryPolicy, options?: ScheduleOptions): S.Schedule<unknown, number> => {
   const limit = retries(self)
+  const initial = self.initialBackoff.millis
   const cap = self.maxBackoff.millis
   const multiplier = self.backoffMultiplier
-  const bounds = S.make({ n: 0, bound: self.initialBackoff.millis }, ({ n, bound }: { n: number; bound: number }) =>
-    n < limit
-      ? {
-          _tag: 'Continue',
-          delay: Math.min(bound, cap),
-          out: n,
-          state: { n: n + 1, bound: sanitize(bound * multiplier) },
-        }
-      : { _tag: 'Done', out: n },
-  )
-  return S.fullJitter(bounds)
+  const pushback = options?.pushback ?? pushbackOf
+  // `bound`: the backoff of the next retry without pushback, before the cap and the jitter
+  return S.make({ n: 0, bound: initial }, ({ n, bound }: { n: number; bound: number }, error: unknown, ctx) => {
+    if (n >= limit) return { _tag: 'Done', out: n }
+    const pushed = pushback(error)
+    if (O.isSome(pushed)) {
+      return pushed.value._tag === 'DontRetry'
+        ? { _tag: 'Done', out: n }
+        : { _tag: 'Continue', delay: sanitize(pushed.value.millis), out: n, state: { n: n + 1, bound: initial } }
+    }
+    const delay = sanitize(Math.min(bound, cap) * (JITTER_MIN + JITTER_SPREAD * unitDraw(ctx.random)))
+    return { _tag: 'Continue', delay, out: n, state: { n: n + 1, bound: sanitize(bound * multiplier) } }
+  })
 }
 
 /**
@@ -404,7 +585,7 @@ export const isRetryable =
  *
  * const json = { maxAttempts: 4, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
  * E.map(Grpc.describe)(Grpc.decode(json))
- * // => right('gRPC retry policy: up to 3 retries (maxAttempts 4) on UNAVAILABLE; retry n waits a random delay between 0 and min(100ms × 2^(n-1), 1s) (full jitter). With random seed 1, ...')
+ * // => right('gRPC retry policy: up to 3 retries (maxAttempts 4) on UNAVAILABLE; retry n waits min(100ms × 2^(n-1), 1s) times a random factor between 0.8 and 1.2; a server pushback sets the next delay (the backoff then restarts) or stops the retries. With random seed 1, ...')
  *
  * @since 0.1.0
  * @category utils
@@ -416,7 +597,161 @@ export const describe = (self: RetryPolicy, options?: DescribeOptions<unknown>):
   const growth = `${format(self.initialBackoff.millis)} × ${self.backoffMultiplier}^(n-1)`
   return pipe(
     `gRPC retry policy: up to ${n} ${n === 1 ? 'retry' : 'retries'} (maxAttempts ${self.maxAttempts}${capped}) on ${codes}; ` +
-      `retry n waits a random delay between 0 and min(${growth}, ${format(self.maxBackoff.millis)}) (full jitter).`,
+      `retry n waits min(${growth}, ${format(self.maxBackoff.millis)}) times a random factor between 0.8 and 1.2; ` +
+      'a server pushback sets the next delay (the backoff then restarts) or stops the retries.',
     (text) => `${text} ${preview(toSchedule(self), options)}`,
   )
 }
+
+// -------------------------------------------------------------------------------------
+// server pushback and retry throttling
+// -------------------------------------------------------------------------------------
+
+/** gRFC A6: "an ASCII encoded signed 32-bit integer with no unnecessary leading zeros". */
+const PUSHBACK_VALUE = /^(?:0|-?[1-9]\d{0,9})$/
+const INT32_MAX = 2 ** 31 - 1
+const PUSHBACK_MAX_LENGTH = 11
+
+/**
+ * Reads one `grpc-retry-pushback-ms` value as gRFC A6 defines it: an ASCII
+ * signed 32-bit integer with no unnecessary leading zeros (nor a sign on 0,
+ * a `+` or spaces). A value `n >= 0` is `RetryIn` `n` ms; a negative or
+ * unparsable value is `DontRetry`, the server asking the client not to retry
+ * at all. Never throws; linear in the length of the value.
+ *
+ * @example
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * ['250', '0', '-1', '007', '1.5', 'soon', '2147483648'].map(Grpc.parsePushback)
+ * // => [{ _tag: 'RetryIn', millis: 250 }, { _tag: 'RetryIn', millis: 0 }, { _tag: 'DontRetry', value: '-1' },
+ * //     { _tag: 'DontRetry', value: '007' }, { _tag: 'DontRetry', value: '1.5' }, { _tag: 'DontRetry', value: 'soon' },
+ * //     { _tag: 'DontRetry', value: '2147483648' }]
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const parsePushback = (value: string): Pushback => {
+  // the longest valid value, "-2147483648", has 11 characters: a longer one is refused unread
+  const n =
+    typeof value === 'string' && value.length <= PUSHBACK_MAX_LENGTH && PUSHBACK_VALUE.test(value) ? Number(value) : NaN
+  return n >= 0 && n <= INT32_MAX ? { _tag: 'RetryIn', millis: n } : { _tag: 'DontRetry', value: String(value) }
+}
+
+/** The values of `key` in a metadata object: grpc-js `Metadata` (`get` returns an array), a `Headers` (`get` returns a string or null), or a plain record. */
+const metadataValues = (metadata: unknown, key: string): ReadonlyArray<unknown> | undefined => {
+  if (typeof metadata !== 'object' || metadata === null) return undefined
+  const get = (metadata as { readonly get?: unknown }).get
+  const found =
+    typeof get === 'function'
+      ? (get as (k: string) => unknown).call(metadata, key)
+      : (metadata as Readonly<Record<string, unknown>>)[key]
+  if (found === undefined || found === null) return undefined
+  const values: ReadonlyArray<unknown> = Array.isArray(found) ? found : [found]
+  return values.length === 0 ? undefined : values
+}
+
+/**
+ * The server pushback a failed RPC carries: its `metadata` entry
+ * `grpc-retry-pushback-ms`, read from a grpc-js `Metadata` (the `metadata`
+ * of a `ServiceError`), a `Headers` (Connect's `ConnectError`), or a plain
+ * record. `none` when there is no such entry; otherwise
+ * {@link parsePushback} of its value, and `DontRetry` when the server sent
+ * several values. Accepts any value and never throws (unreadable metadata
+ * reads as `none`). The default pushback reader of {@link toSchedule}.
+ *
+ * @example
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * Grpc.pushbackOf({ code: 14, metadata: { 'grpc-retry-pushback-ms': '500' } })
+ * // => some({ _tag: 'RetryIn', millis: 500 })
+ * Grpc.pushbackOf({ code: 14, metadata: { 'grpc-retry-pushback-ms': 'later' } })
+ * // => some({ _tag: 'DontRetry', value: 'later' })
+ * Grpc.pushbackOf({ code: 14 })
+ * // => none
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const pushbackOf = (error: unknown): O.Option<Pushback> => {
+  if (typeof error !== 'object' || error === null) return O.none
+  try {
+    const values = metadataValues((error as { readonly metadata?: unknown }).metadata, PUSHBACK_KEY)
+    if (values === undefined) return O.none
+    const [only] = values
+    if (values.length > 1) return O.some({ _tag: 'DontRetry', value: values.map(String).join(', ') })
+    return O.some(typeof only === 'string' ? parsePushback(only) : { _tag: 'DontRetry', value: String(only) })
+  } catch {
+    return O.none
+  }
+}
+
+const LONGEST_STATUS = Math.max(...Object.keys(STATUS_CODES).map((name) => name.length))
+
+/** The status code of a failed RPC: its `code`, a number (grpc-js, Connect) or a name. */
+const statusOf = (error: unknown): number | string | undefined => {
+  if (typeof error !== 'object' || error === null) return undefined
+  try {
+    const code = (error as { readonly code?: unknown }).code
+    return typeof code === 'number' || (typeof code === 'string' && code.length <= LONGEST_STATUS) ? code : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether a failed RPC counts as a failure for gRPC retry throttling (gRFC
+ * A6): "the only RPCs that are counted as failures for the throttling policy
+ * are RPCs that fail with a status code that qualifies as a retryable [...]
+ * status code, or that receive a pushback response indicating not to
+ * retry". The status is the error's `code` (a number, as in grpc-js's
+ * `ServiceError` and Connect's `ConnectError`, or a name in any case); the
+ * pushback is read by {@link pushbackOf}. Accepts any value and never
+ * throws. `INVALID_ARGUMENT` and other non-retryable failures do not count.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * const json = { maxAttempts: 3, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
+ * E.map((p: Grpc.RetryPolicy) => [{ code: 14 }, { code: 3 }, { code: 3, metadata: { 'grpc-retry-pushback-ms': '-1' } }].map(Grpc.isThrottlingFailure(p)))(Grpc.decode(json))
+ * // => right([true, false, true])
+ *
+ * @since 0.2.0
+ * @category conditions
+ */
+export const isThrottlingFailure =
+  (self: RetryPolicy): Predicate<unknown> =>
+  (error) => {
+    const pushed = pushbackOf(error)
+    if (O.isSome(pushed) && pushed.value._tag === 'DontRetry') return true
+    const code = statusOf(error)
+    return code !== undefined && isRetryable(self)(code)
+  }
+
+/**
+ * The retry throttle of a gRPC `retryThrottling` config (gRFC A6), for the
+ * `budget` option of the retry driver: `maxTokens` tokens; every failed RPC
+ * that {@link isThrottlingFailure} under `policy` removes 1 (other failures,
+ * such as `INVALID_ARGUMENT`, remove nothing); every success adds
+ * `tokenRatio`, counted to 3 decimal places (0.5466 adds 0.546); no retry
+ * while the tokens are at or below `maxTokens / 2`. See `Budget.throttle`.
+ * Create it once per server name and share it across that server's methods.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { Budget, Grpc } from 'fp-ts-retry'
+ *
+ * const json = { maxAttempts: 3, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
+ * const budget = E.map((p: Grpc.RetryPolicy) => Grpc.throttle({ maxTokens: 10, tokenRatio: 0.1 }, p)())(Grpc.decode(json))
+ * E.map((b: Budget.Budget) => (b.recordFailure({ code: 3 }), b.recordFailure({ code: 14 }), b.tokens()))(budget)
+ * // => right(9)
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const throttle = (config: RetryThrottling, policy: RetryPolicy): IO<Budget.Budget> =>
+  Budget.throttle({
+    maxTokens: config.maxTokens,
+    tokenRatio: config.tokenRatio,
+    isFailure: isThrottlingFailure(policy),
+  })

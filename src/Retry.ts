@@ -368,7 +368,7 @@ async function loop<E, A, Out, G>(
     if (typeof result !== 'object' || result === null || (result._tag !== 'Right' && result._tag !== 'Left'))
       throw notAnEither(result)
     if (E.isRight(result)) {
-      if (budget !== undefined) guarded(recordSuccess, budget, undefined)
+      if (budget !== undefined) guarded(recordSuccess(status.lastError), budget, undefined)
       return result
     }
     const error = result.left
@@ -420,7 +420,11 @@ const notAnEither = (value: unknown): TypeError =>
     `Retry: the operation resolved to ${show(value)}, not an Either (a TaskEither must resolve to left(e) or right(a))`,
   )
 
-const recordSuccess = (budget: Budget): void => budget.recordSuccess()
+// the last error tells a budget whether this success came after retries (the AWS bucket refunds the last retry's cost)
+const recordSuccess =
+  (lastError: O.Option<unknown>) =>
+  (budget: Budget): void =>
+    budget.recordSuccess(lastError)
 const recordFailure =
   (error: unknown) =>
   (budget: Budget): void =>
@@ -450,14 +454,29 @@ const runOnce =
     env === undefined ? self() : self(env)()
 
 /** The retrying operation over `attempt`, in the caller's form. */
-const retried = <E, A, Out>(
-  schedule: Schedule<E, Out>,
-  options: RetryOptions<E> | undefined,
-  attempt: Attempt<E, A>,
-): AnyOperation =>
-  operation((env) =>
-    drive<E, A, Out, E.Either<E | Aborted<E>, never>>(schedule, options, attempt, env, giveUpWithLeft, leftAborted),
-  )
+const retried =
+  <E, A, Out>(schedule: Schedule<E, Out>, options: RetryOptions<E> | undefined, attempt: Attempt<E, A>): AnyOperation =>
+  // `operation`, written out: a TaskEither run goes straight into the loop, with no layer in between
+  (env?: Env) =>
+    env === undefined
+      ? loop<E, A, Out, E.Either<E | Aborted<E>, never>>(
+          schedule,
+          options,
+          attempt,
+          undefined,
+          undefined,
+          giveUpWithLeft,
+          leftAborted,
+        )
+      : () =>
+          drive<E, A, Out, E.Either<E | Aborted<E>, never>>(
+            schedule,
+            options,
+            attempt,
+            env,
+            giveUpWithLeft,
+            leftAborted,
+          )
 
 /** True for a schedule, which tells a data-last call (schedule first) from a data-first one. */
 const isSchedule = (value: unknown): value is Schedule<never, unknown> =>

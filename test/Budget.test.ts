@@ -216,8 +216,9 @@ describe('a budget in the retry driver', () => {
     let n = 0
     const flaky: TE.TaskEither<string, number> = () =>
       Promise.resolve(++n % 2 === 0 ? { _tag: 'Right', right: n } : { _tag: 'Left', left: 'x' })
-    await pipe(flaky, Retry.retrying(Schedule.recurs(3), { budget: bucket }))() // fail, retry (-5), succeed (+1)
-    expect(bucket.tokens()).toBe(496)
+    // fail, retry (-5), succeed: a retried success refunds its retry's cost (the current AWS SDK)
+    await pipe(flaky, Retry.retrying(Schedule.recurs(3), { budget: bucket }))()
+    expect(bucket.tokens()).toBe(500)
     const throttle = Budget.throttle({ maxTokens: 10, tokenRatio: 0.5 })()
     await pipe(flaky, Retry.retrying(Schedule.recurs(3), { budget: throttle }))() // fail (-1), succeed (+0.5)
     expect(throttle.tokens()).toBe(9.5)

@@ -46,19 +46,20 @@ describe('the examples of the gRPC retry design', () => {
     )
   })
 
-  it('waits random(0, min(initialBackoff * multiplier^(n-1), maxBackoff)) before retry n, for maxAttempts - 1 retries', () => {
+  // gRFC A6 (since 2024): "the n-th attempt will occur after min(initialBackoff*backoffMultiplier**(n-1), maxBackoff) * random(0.8, 1.2))"
+  it('waits min(initialBackoff * multiplier^(n-1), maxBackoff) * random(0.8, 1.2) before retry n, for maxAttempts - 1 retries', () => {
     const schedule = Grpc.toSchedule(decoded(A6))
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const delays = Schedule.simulate(schedule, FAILURES, { random: Random.seeded(seed) })
         const draws = Random.seeded(seed)
-        expect(delays).toEqual(boundsOf(100, 1000, 2, 3).map((bound) => bound * draws()))
-        delays.forEach((d, i) => expect(d >= 0 && d <= [100, 200, 400][i]!).toBe(true))
+        expect(delays).toEqual(boundsOf(100, 1000, 2, 3).map((bound) => bound * (0.8 + 0.4 * draws())))
+        delays.forEach((d, i) => expect(d >= 0.8 * [100, 200, 400][i]! && d <= 1.2 * [100, 200, 400][i]!).toBe(true))
       }),
     )
-    expect(Schedule.simulate(schedule, FAILURES, { random: Random.constant(0) })).toEqual([0, 0, 0])
+    expect(Schedule.simulate(schedule, FAILURES, { random: Random.constant(0) })).toEqual([80, 160, 320])
     const highest = Schedule.simulate(schedule, FAILURES, { random: Random.constant(0.999_999) })
-    ;[100, 200, 400].forEach((bound, i) => expect(highest[i]).toBeCloseTo(bound, 2))
+    ;[120, 240, 480].forEach((bound, i) => expect(highest[i]).toBeCloseTo(bound, 2))
   })
 
   it('the hedging example durations read the same way: "0s" is refused for a retry backoff, ".5s" is 500 ms', () => {
@@ -92,8 +93,8 @@ describe('the schedule', () => {
     ],
   ])('%s', (_, change, bounds) => {
     const schedule = Grpc.toSchedule(decoded({ ...A6, ...change }))
-    // with a random source pinned at 0.5, each delay is exactly half its bound
-    expect(Schedule.simulate(schedule, FAILURES, { random: Random.constant(0.5) })).toEqual(bounds.map((b) => b / 2))
+    // with a random source pinned at 0.5, the factor random(0.8, 1.2) is exactly 1: each delay is its bound
+    expect(Schedule.simulate(schedule, FAILURES, { random: Random.constant(0.5) })).toEqual(bounds)
   })
 
   it('the bounds follow the A6 formula for any valid policy', () => {
@@ -115,7 +116,7 @@ describe('the schedule', () => {
         const delays = Schedule.simulate(Grpc.toSchedule(p), Array(30).fill(14), { random: Random.seeded(seed) })
         const bounds = boundsOf(p.initialBackoff.millis, p.maxBackoff.millis, multiplier, Math.min(maxAttempts, 5) - 1)
         expect(delays).toHaveLength(bounds.length)
-        delays.forEach((d, i) => expect(d >= 0 && d <= bounds[i]!).toBe(true))
+        delays.forEach((d, i) => expect(d >= 0.8 * bounds[i]! && d <= 1.2 * bounds[i]!).toBe(true))
       }),
     )
   })
@@ -174,9 +175,10 @@ describe('retryable status codes', () => {
       await clock.runAll()
       return { result: await result, calls, time: clock.now() }
     }
-    expect(await run([14, 14])).toEqual({ result: E.right('ok'), calls: 3, time: 50 + 100 })
-    expect(await run([14, 3])).toEqual({ result: E.left({ code: 3 }), calls: 2, time: 50 })
-    expect(await run([14, 14, 14, 14])).toEqual({ result: E.left({ code: 14 }), calls: 4, time: 50 + 100 + 200 })
+    // random 0.5: the A6 factor random(0.8, 1.2) is 1, so each delay is its bound
+    expect(await run([14, 14])).toEqual({ result: E.right('ok'), calls: 3, time: 100 + 200 })
+    expect(await run([14, 3])).toEqual({ result: E.left({ code: 3 }), calls: 2, time: 100 })
+    expect(await run([14, 14, 14, 14])).toEqual({ result: E.left({ code: 14 }), calls: 4, time: 100 + 200 + 400 })
   })
 })
 
@@ -317,6 +319,74 @@ describe('invalid policies are refused as the gRPC spec requires', () => {
   })
 })
 
+describe('"did you mean" for status names: bounded work, the same suggestions', () => {
+  const NAMES = Object.keys(Grpc.STATUS_CODES)
+  const CODE = 'a status code name such as "UNAVAILABLE" or a number from 0 to 16'
+
+  /** The suggestion as 0.1.0 computed it: an edit distance to every name, whatever the length. */
+  const reference = (word: string): string | undefined => {
+    const distance = (a: string, b: string): number => {
+      let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+      for (let i = 1; i <= a.length; i++) {
+        const current = [i]
+        for (let j = 1; j <= b.length; j++) {
+          current[j] = Math.min(
+            previous[j]! + 1,
+            current[j - 1]! + 1,
+            previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+          )
+        }
+        previous = current
+      }
+      return previous[b.length]!
+    }
+    const upper = word.toUpperCase()
+    if (NAMES.includes(upper)) return undefined // a name, accepted: nothing to suggest
+    let best: string | undefined
+    let bestDistance = Infinity
+    for (const name of NAMES) {
+      const d = name.toLowerCase() === upper.toLowerCase() ? 0 : distance(upper, name)
+      if (d < bestDistance) [best, bestDistance] = [name, d]
+    }
+    return bestDistance <= Math.max(1, Math.floor(upper.length / 3)) ? best : undefined
+  }
+
+  const suggestionOf = (code: string): string | undefined => {
+    const result = Grpc.decode({ ...A6, retryableStatusCodes: [code] })
+    if (E.isRight(result)) return undefined
+    return /\(did you mean "(\w+)"\?\)$/.exec(result.left.messages[0] ?? '')?.[1]
+  }
+
+  it('property: suggests exactly what the unbounded search suggested, for names of any length', () => {
+    const letters = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdeilnrstu'.split(''), 'ß', 'ﬃ')
+    const near = fc
+      .tuple(fc.constantFrom(...NAMES), fc.string({ unit: letters, maxLength: 30 }), fc.nat({ max: 3 }))
+      .map(([name, noise, cut]) => name.slice(cut) + noise)
+    fc.assert(
+      fc.property(fc.oneof(near, fc.string({ unit: letters, minLength: 20, maxLength: 60 })), (code) => {
+        expect(suggestionOf(code)).toBe(reference(code))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('still suggests for a plausible typo, and refuses a megabyte-long name at once, with a short message', () => {
+    expect(suggestionOf('UNAVAILABLEE')).toBe('UNAVAILABLE')
+    expect(suggestionOf('resource-exhausted')).toBe('RESOURCE_EXHAUSTED')
+    const huge = 'UNAVAILABLE'.repeat(100_000)
+    expect(messagesOf({ ...A6, retryableStatusCodes: [huge] })).toEqual([
+      `at retryPolicy.retryableStatusCodes[0]: expected ${CODE}, got "${huge.slice(0, 58)}…`,
+    ])
+  })
+
+  it('a Go-style key of a megabyte gets a short message and no suggestion', () => {
+    const key = 'MaxBackoff'.repeat(100_000)
+    expect(messagesOf({ ...A6, [key]: '1s' })).toEqual([
+      `at retryPolicy: unexpected key "${key.slice(0, 58)}… (allowed here: "maxAttempts", "initialBackoff", "maxBackoff", "backoffMultiplier" or "retryableStatusCodes")`,
+    ])
+  })
+})
+
 describe('encoding and the codec', () => {
   it('encodes back to the same JSON, with status codes by name', () => {
     expect(Grpc.encode(decoded(A6))).toEqual(A6)
@@ -345,7 +415,8 @@ describe('encoding and the codec', () => {
 describe('describe', () => {
   it('says what the policy does, then its first delays', () => {
     expect(Grpc.describe(decoded(A6), { seed: 3 })).toBe(
-      'gRPC retry policy: up to 3 retries (maxAttempts 4) on UNAVAILABLE; retry n waits a random delay between 0 and min(100ms × 2^(n-1), 1s) (full jitter). ' +
+      'gRPC retry policy: up to 3 retries (maxAttempts 4) on UNAVAILABLE; retry n waits min(100ms × 2^(n-1), 1s) times a random factor between 0.8 and 1.2; ' +
+        'a server pushback sets the next delay (the backoff then restarts) or stops the retries. ' +
         `With random seed 3, its delays are ${Schedule.simulate(Grpc.toSchedule(decoded(A6)), FAILURES, {
           random: Random.seeded(3),
         })
