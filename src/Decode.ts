@@ -410,7 +410,8 @@ export const extractJson = (text: string): E.Either<DecodeError, unknown> => {
     }
     if (worstScan === undefined || end - start > worst.end - worst.start) {
       worst = { source, start, end }
-      worstScan = scan
+      // positions relative to the candidate, as JSON.parse of it would say them
+      worstScan = scan._tag === 'Invalid' ? { ...scan, position: scan.position - start } : scan
     }
     return undefined
   }

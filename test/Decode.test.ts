@@ -174,6 +174,74 @@ describe('Decode.extractJson', () => {
   })
 })
 
+describe('Decode.MAX_DEPTH: text nested too deep is refused before it is parsed', () => {
+  const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth)
+  type Json = null | boolean | number | string | Array<Json> | { [key: string]: Json }
+  const Json: t.Type<Json> = t.recursion('Json', () =>
+    t.union([t.null, t.boolean, t.number, t.string, t.array(Json), t.record(t.string, Json)]),
+  )
+
+  it('parses JSON nested exactly MAX_DEPTH deep, and refuses one level more with a message naming the limit', () => {
+    expect(Decode.MAX_DEPTH).toBe(500)
+    expect(E.isRight(Decode.parseJson(nested(Decode.MAX_DEPTH)))).toBe(true)
+    const error = leftOf(Decode.parseJson(nested(Decode.MAX_DEPTH + 1)))
+    expect(error.reason).toBe('InvalidJson')
+    expect(error.errors).toEqual([
+      `nested deeper than 500 levels (Decode.MAX_DEPTH) at position 500, in: ${'['.repeat(77)}...`,
+    ])
+    expect(error.message).toBe(`invalid JSON: ${error.errors[0]}`)
+  })
+
+  it('counts objects and arrays alike, and brackets inside strings not at all', () => {
+    expect(E.isRight(Decode.parseJson('{"a":'.repeat(500) + '1' + '}'.repeat(500)))).toBe(true)
+    expect(leftOf(Decode.parseJson('{"a":['.repeat(251) + ']}'.repeat(251))).message).toMatch(/nested deeper than 500/)
+    expect(Decode.parseJson(JSON.stringify('['.repeat(10_000)))).toEqual(E.right('['.repeat(10_000)))
+  })
+
+  it('extractJson passes over a candidate too deep and finds the answer after it', () => {
+    expect(Decode.extractJson(`${nested(10_000)} and then {"name": "Ada", "age": 36}`)).toEqual(
+      E.right({ name: 'Ada', age: 36 }),
+    )
+    expect(leftOf(Decode.extractJson(`Here: ${nested(10_000)}`)).message).toMatch(
+      /^invalid JSON: nested deeper than 500 levels \(Decode\.MAX_DEPTH\) at position 500, in: \[\[\[/,
+    )
+  })
+
+  it('decodeText with a recursive codec: a Right at the limit, a DecodeError beyond it, never a RangeError', async () => {
+    const at = await pipe(TE.right(`Sure: ${nested(Decode.MAX_DEPTH)}`), Decode.decodeText(Json))()
+    expect(E.isRight(at)).toBe(true)
+    const beyond = await pipe(TE.right(nested(10_000)), Decode.decodeText(Json))()
+    expect(E.isLeft(beyond) && beyond.left).toMatchObject({ _tag: 'DecodeError', reason: 'InvalidJson' })
+  })
+
+  it('validate: a value too deep for a recursive codec (cyclic, or built deep in memory) is an InvalidValue', () => {
+    const cyclic: Array<unknown> = []
+    cyclic.push(cyclic)
+    let deep: unknown = []
+    for (let i = 0; i < 100_000; i++) deep = [deep]
+    for (const value of [cyclic, deep]) {
+      expect(leftOf(Decode.validate(Json)(value))).toEqual({
+        _tag: 'DecodeError',
+        reason: 'InvalidValue',
+        errors: ['at $: nested too deep for the codec to follow (the stack overflowed)'],
+        message: 'invalid value: at $: nested too deep for the codec to follow (the stack overflowed)',
+      })
+    }
+  })
+
+  it('validate lets any other exception of a codec through: a defect, not a decode failure', () => {
+    const Throwing = new t.Type<number>(
+      'Throwing',
+      (u): u is number => typeof u === 'number',
+      () => {
+        throw new RangeError('a bug in the codec')
+      },
+      (n) => n,
+    )
+    expect(() => Decode.validate(Throwing)(1)).toThrow('a bug in the codec')
+  })
+})
+
 describe('Decode.decodeText with retryingWith: the decode error goes into the next prompt', () => {
   it('retries only on decode errors and feeds each error back', async () => {
     const prompts: Array<string> = []

@@ -7,7 +7,7 @@ import type * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { PathReporter } from 'io-ts/PathReporter'
 import { describe, expect, it } from 'vitest'
-import { Grpc, Policy, Random, Retry, Schedule, TestClock } from '../src/index'
+import { Duration, Grpc, Policy, Random, Retry, Schedule, TestClock } from '../src/index'
 
 type Any = Schedule.Schedule<unknown, unknown>
 
@@ -297,12 +297,132 @@ describe('decoding never throws', () => {
     expect(messagesOf(hostile)).toEqual(['at policy: could not be read (no keys for you)'])
   })
 
-  it('nesting too deep for the stack is refused with a message', () => {
+  it('nesting too deep for the stack is refused with a message naming the limit', () => {
     let deep: unknown = { recurs: 1 }
     for (let i = 0; i < 1_000_000; i++) deep = { cap: '1s', of: deep }
     const messages = messagesOf(deep)
     expect(messages).toHaveLength(1)
-    expect(messages[0]).toMatch(/^at policy: could not be read \(.*call stack.*\)$/)
+    expect(messages[0]).toMatch(
+      /^at policy: expected policies nested at most 100 deep \(Policy\.MAX_DEPTH, the limit on untrusted policies\), got deeper \(at policy\.of\.of.*….*\.of\)$/,
+    )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// limits on untrusted policies
+// -------------------------------------------------------------------------------------
+
+describe('limits on untrusted policies', () => {
+  const LIMIT = 'the limit on untrusted policies'
+  /** `depth` policies on one path: caps around a recurs. */
+  const chain = (depth: number, leaf: unknown = { recurs: 3 }): unknown => {
+    let json = leaf
+    for (let i = 1; i < depth; i++) json = { cap: '1s', of: json }
+    return json
+  }
+
+  it('are 1000 policies, nested 100 deep, and 10000 delays', () => {
+    expect([Policy.MAX_POLICIES, Policy.MAX_DEPTH, Policy.MAX_DELAYS]).toEqual([1000, 100, 10_000])
+  })
+
+  it('a policy at every limit decodes, is recognised, describes itself, builds and runs', async () => {
+    const wide = { intersect: [{ recurs: 3 }, ...Array(998).fill({ spaced: '1ms' })] }
+    const long = { fromDelays: Array(10_000).fill(1) }
+    const deep = chain(100)
+    for (const json of [wide, long, deep]) {
+      const p = decoded(json)
+      expect(Policy.is(p)).toBe(true)
+      expect(Policy.describe(p)).toMatch(/With random seed 1/)
+      expect(Policy.encode(p)).toEqual(json)
+    }
+    expect(delaysOf(wide)).toEqual([1, 1, 1])
+    expect(Schedule.simulate(Policy.toSchedule(decoded(long)), Array(10_001).fill(0))).toHaveLength(10_000)
+    expect(delaysOf(deep)).toEqual([0, 0, 0])
+    // and under the retry driver: 4 attempts, 3 retries of 1 ms
+    const clock = TestClock.make()
+    let attempts = 0
+    const run = Retry.retrying(Policy.toSchedule(decoded(wide)), { clock })(async () => {
+      attempts++
+      return E.left('boom')
+    })()
+    await clock.runAll()
+    expect(await run).toEqual(E.left('boom'))
+    expect(attempts).toBe(4)
+  })
+
+  it('one policy too many is refused, naming the limit, in one list or in all', () => {
+    expect(messagesOf({ intersect: Array(20_000).fill({ recurs: 1 }) })).toEqual([
+      `at policy.intersect: expected at most 1000 policies (Policy.MAX_POLICIES, ${LIMIT}), got an array of 20000`,
+    ])
+    expect(messagesOf({ union: Array(1000).fill({ recurs: 1 }) })).toEqual([
+      `at policy.union: expected at most 1000 policies in all (Policy.MAX_POLICIES, ${LIMIT}), got 1001 up to here`,
+    ])
+    const half = { intersect: Array(600).fill({ recurs: 1 }) }
+    expect(messagesOf({ union: [half, half] })).toEqual([
+      `at policy.union[1].intersect: expected at most 1000 policies in all (Policy.MAX_POLICIES, ${LIMIT}), got 1203 up to here`,
+    ])
+  })
+
+  it('one delay too many is refused, naming the limit, in one list or in all', () => {
+    expect(messagesOf({ fromDelays: Array(300_000).fill(1) })).toEqual([
+      `at policy.fromDelays: expected at most 10000 delays (Policy.MAX_DELAYS, ${LIMIT}), got an array of 300000`,
+    ])
+    const some = { fromDelays: Array(6000).fill('1s') }
+    expect(messagesOf({ andThen: [some, some] })).toEqual([
+      `at policy.andThen[1].fromDelays: expected at most 10000 delays in all (Policy.MAX_DELAYS, ${LIMIT}), got 12000 up to here`,
+    ])
+  })
+
+  it('one level too deep is refused, naming the limit and where, however deep or cyclic the input', () => {
+    const message = `at policy: expected policies nested at most 100 deep (Policy.MAX_DEPTH, ${LIMIT}), got deeper (at policy.of.of.of.of.of.of.of.of.of.of.o…of.of.of.of.of.of.of.of.of.of.of.of.of)`
+    expect(messagesOf(chain(101))).toEqual([message])
+    expect(messagesOf(chain(1_000_000))).toEqual([message])
+    const cyclic: Record<string, unknown> = { cap: '1s' }
+    cyclic['of'] = cyclic
+    expect(messagesOf(cyclic)).toEqual([message])
+    const lists: Record<string, unknown> = { andThen: [] }
+    lists['andThen'] = [{ recurs: 1 }, lists]
+    expect(messagesOf(lists)).toEqual([
+      `at policy: expected policies nested at most 100 deep (Policy.MAX_DEPTH, ${LIMIT}), got deeper (at policy.andThen[1].andThen[1].andThen[1…en[1].andThen[1].andThen[1].andThen[0])`,
+    ])
+  })
+
+  it('a value that is not a policy at the deepest level still gets its own message', () => {
+    const [message] = messagesOf(chain(100, 5))
+    expect(message).toMatch(/^at policy(\.of){99}: expected a policy \(.*\), got 5$/)
+  })
+
+  it('applies inside a bigger codec, with the path it sits under', () => {
+    const result = t.type({ retry: Policy.codec }).decode({ retry: { fromDelays: Array(10_001).fill(1) } })
+    expect(E.isLeft(result) && result.left.map((e) => e.message)).toEqual([
+      `at retry.fromDelays: expected at most 10000 delays (Policy.MAX_DELAYS, ${LIMIT}), got an array of 10001`,
+    ])
+  })
+
+  it('decodeJson refuses JSON text nested deeper than 500 before parsing it', () => {
+    expect(Policy.decodeJson('['.repeat(100_000))).toEqual(
+      E.left({
+        _tag: 'PolicyError',
+        messages: [
+          `at policy: expected JSON text nested at most 500 deep, got "${'['.repeat(58)}… (nested deeper at position 500)`,
+        ],
+      }),
+    )
+  })
+
+  it('Policy.is applies the same limits, and toSchedule throws a RangeError naming them on a hand-built policy', () => {
+    const recurs: Policy.Policy = { _tag: 'Recurs', times: 1 }
+    const wide: Policy.Policy = { _tag: 'Union', policies: [recurs, ...Array<Policy.Policy>(1000).fill(recurs)] }
+    const long: Policy.Policy = { _tag: 'FromDelays', delays: Array(10_001).fill(Duration.millis(1)) }
+    let deep: Policy.Policy = recurs
+    for (let i = 0; i < 100; i++) deep = { _tag: 'Cap', max: Duration.millis(1), of: deep }
+    expect([wide, long, deep].map(Policy.is)).toEqual([false, false, false])
+    expect(() => Policy.toSchedule(wide)).toThrow(
+      new RangeError('Policy.toSchedule: self must hold at most 1000 policies in all (Policy.MAX_POLICIES), got more'),
+    )
+    expect(() => Policy.toSchedule(long)).toThrow(/at most 10000 delays in all \(Policy\.MAX_DELAYS\)/)
+    expect(() => Policy.toSchedule(deep)).toThrow(/policies nested at most 100 deep \(Policy\.MAX_DEPTH\)/)
+    expect(Policy.describe(wide)).toMatch(/^An invalid policy \(Policy\.toSchedule: self must hold at most 1000/)
   })
 })
 
