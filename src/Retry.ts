@@ -364,13 +364,13 @@ async function loop<E, A, Out, G>(
   for (;;) {
     const result =
       aborts === undefined ? await attempt(status, env) : await Promise.race([attempt(status, env), aborts()])
-    if (result === ABORTED) return abort(aborted(signal as AbortSignal, status.lastError))
-    if (typeof result !== 'object' || result === null || (result._tag !== 'Right' && result._tag !== 'Left'))
-      throw notAnEither(result)
-    if (E.isRight(result)) {
+    // the success path first: one test of the tag
+    if ((result as E.Either<E, A> | undefined)?._tag === 'Right') {
       if (budget !== undefined) guarded(recordSuccess(status.lastError), budget, undefined)
-      return result
+      return result as E.Right<A>
     }
+    if (result === ABORTED) return abort(aborted(signal as AbortSignal, status.lastError))
+    if (typeof result !== 'object' || result === null || result._tag !== 'Left') throw notAnEither(result)
     const error = result.left
     if (budget !== undefined) guarded(recordFailure(error), budget, undefined)
     if (signal !== undefined && signal.aborted) return abort(aborted(signal, O.some(error)))
