@@ -755,3 +755,317 @@ export const throttle = (config: RetryThrottling, policy: RetryPolicy): IO<Budge
     tokenRatio: config.tokenRatio,
     isFailure: isThrottlingFailure(policy),
   })
+
+// -------------------------------------------------------------------------------------
+// hedging (gRFC A6 hedgingPolicy)
+// -------------------------------------------------------------------------------------
+
+/**
+ * A validated gRPC `hedgingPolicy` (gRFC A6): send up to `maxAttempts`
+ * copies of an RPC, `hedgingDelay` apart, until one succeeds; a failure with
+ * a status in `nonFatalStatusCodes` sends the next copy at once, any other
+ * ends the call. Status codes are held by their upper-case name.
+ *
+ * @example
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * const policy: Grpc.HedgingPolicy = {
+ *   maxAttempts: 3,
+ *   hedgingDelay: { _tag: 'Duration', millis: 500, spelling: '.5s' },
+ *   nonFatalStatusCodes: ['UNAVAILABLE', 'INTERNAL', 'ABORTED'],
+ * }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface HedgingPolicy {
+  /** All attempts, the first one included: at least 2; above {@link MAX_ATTEMPTS} it counts as {@link MAX_ATTEMPTS}. */
+  readonly maxAttempts: number
+  /** The time between two attempts' starts: zero or more (`"0s"`, the default, sends every attempt at once). */
+  readonly hedgingDelay: Duration
+  /** The status codes after which the other attempts may still succeed: never empty. */
+  readonly nonFatalStatusCodes: ReadonlyNonEmptyArray<StatusName>
+}
+
+/**
+ * A gRPC `hedgingPolicy` as written in a service config.
+ *
+ * @example
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * const json: Grpc.HedgingPolicyJson = { maxAttempts: 4, hedgingDelay: '.5s', nonFatalStatusCodes: ['UNAVAILABLE', 13] }
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface HedgingPolicyJson {
+  readonly maxAttempts: number
+  readonly hedgingDelay?: string | undefined
+  readonly nonFatalStatusCodes: ReadonlyArray<StatusName | number>
+}
+
+/**
+ * A hedging policy as the arguments of `Hedge.hedging`: the `schedule`
+ * (`hedgingDelay` between attempts, `min(maxAttempts, 5) - 1` hedges) and
+ * the options `nonFatal` (the error's `code` is a non-fatal status) and
+ * `pushback` ({@link pushbackOf}). Spread it into the options, next to a
+ * budget ({@link throttleHedging}) and a clock.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * const config = E.map(Grpc.toHedge)(Grpc.decodeHedging({ maxAttempts: 2, nonFatalStatusCodes: ['UNAVAILABLE'] }))
+ * E.map((c: Grpc.HedgeConfig) => c.nonFatal({ code: 14 }))(config)
+ * // => right(true)
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface HedgeConfig {
+  readonly schedule: S.Schedule<unknown, number>
+  readonly nonFatal: Predicate<unknown>
+  readonly pushback: (error: unknown) => O.Option<Pushback>
+}
+
+const HEDGING_KEYS = ['maxAttempts', 'hedgingDelay', 'nonFatalStatusCodes']
+const HEDGING_DELAY_EXPECTED = 'a duration of zero or more, in seconds with an "s", such as "0s" or "0.5s"'
+/** The zero durations `duration` refuses (it wants more than zero): "0s", "0.0s", ".0s". */
+const ZERO_DURATION = /^0*(?:\.0{1,9})?s$/
+const NO_DELAY: Duration = { _tag: 'Duration', millis: 0, spelling: '0s' }
+
+/** A protobuf duration of zero or more: the retry policy's `duration`, or a zero. */
+const hedgingDelay: D.Decoder<Duration> = (value, path) => {
+  const positive = duration(value, path)
+  if (E.isRight(positive)) return positive
+  return typeof value === 'string' && ZERO_DURATION.test(value) && /\d/.test(value)
+    ? E.right({ _tag: 'Duration', millis: 0, spelling: value })
+    : D.expected(path, HEDGING_DELAY_EXPECTED, value)
+}
+
+const hedgingPolicy: D.Decoder<HedgingPolicy> = (value, path) => {
+  if (!D.isRecord(value)) {
+    return D.expected(path, `a gRPC hedgingPolicy (an object with the keys ${D.oneOf(HEDGING_KEYS, 'and')})`, value)
+  }
+  const fields = D.struct({
+    maxAttempts: D.required(
+      value,
+      'maxAttempts',
+      path,
+      'an integer >= 2',
+      D.integerAtLeast(2, 'an integer >= 2 (it counts the first attempt)'),
+    ),
+    hedgingDelay: E.map(O.getOrElse(() => NO_DELAY))(D.optional(value, 'hedgingDelay', path, hedgingDelay)),
+    nonFatalStatusCodes: D.required(
+      value,
+      'nonFatalStatusCodes',
+      path,
+      'a non-empty array of status codes',
+      statusCodes,
+    ),
+  })
+  return D.exact(value, path, HEDGING_KEYS, fields)
+}
+
+const decodeHedgingAt = (input: unknown, root: string): D.Result<HedgingPolicy> => D.guarded(hedgingPolicy)(input, root)
+
+/**
+ * Reads a gRPC `hedgingPolicy` from untrusted input. Never throws: `Left`
+ * holds one readable message per problem. As gRFC A6 requires: `maxAttempts`
+ * an integer >= 2 (above 5 it is kept, and counts as 5), `hedgingDelay` a
+ * protobuf duration of zero or more (`"0.5s"`; absent means `"0s"`: every
+ * attempt at once), `nonFatalStatusCodes` non-empty, with names in any case
+ * or numbers (0 to 16). Unknown keys are refused.
+ *
+ * @example
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * Grpc.decodeHedging({ maxAttempts: 1, hedgingDelay: '-1s', nonFatalStatusCodes: ['UNAVAILABEL'] })
+ * // => left({ _tag: 'PolicyError', messages: [
+ * //   'at hedgingPolicy.maxAttempts: expected an integer >= 2 (it counts the first attempt), got 1',
+ * //   'at hedgingPolicy.hedgingDelay: expected a duration of zero or more, in seconds with an "s", such as "0s" or "0.5s", got "-1s"',
+ * //   'at hedgingPolicy.nonFatalStatusCodes[0]: expected a status code name such as "UNAVAILABLE" or a number from 0 to 16, got "UNAVAILABEL" (did you mean "UNAVAILABLE"?)',
+ * // ] })
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const decodeHedging = (input: unknown): E.Either<PolicyError, HedgingPolicy> =>
+  E.mapLeft((messages: ReadonlyNonEmptyArray<string>): PolicyError => ({ _tag: 'PolicyError', messages }))(
+    decodeHedgingAt(input, 'hedgingPolicy'),
+  )
+
+/**
+ * Writes a hedging policy back as a gRPC `hedgingPolicy`: the delay in its
+ * original spelling, status codes by name.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * E.map(Grpc.encodeHedging)(Grpc.decodeHedging({ maxAttempts: 3, hedgingDelay: '.5s', nonFatalStatusCodes: [14] }))
+ * // => right({ maxAttempts: 3, hedgingDelay: '.5s', nonFatalStatusCodes: ['UNAVAILABLE'] })
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const encodeHedging = (self: HedgingPolicy): HedgingPolicyJson => ({
+  maxAttempts: self.maxAttempts,
+  hedgingDelay: String(self.hedgingDelay.spelling),
+  nonFatalStatusCodes: self.nonFatalStatusCodes,
+})
+
+const isHedgingDelay = (u: unknown): u is Duration =>
+  D.isRecord(u) &&
+  u._tag === 'Duration' &&
+  E.exists((d: Duration) => d.millis === u.millis)(hedgingDelay(u.spelling, ''))
+
+/**
+ * The io-ts codec of gRPC hedging policies, for embedding in a bigger
+ * config codec. Its errors carry the readable messages.
+ *
+ * @example
+ * import * as t from 'io-ts'
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * const MethodConfig = t.partial({ retryPolicy: Grpc.codec, hedgingPolicy: Grpc.hedgingCodec })
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const hedgingCodec: t.Type<HedgingPolicy, HedgingPolicyJson, unknown> = new t.Type<
+  HedgingPolicy,
+  HedgingPolicyJson,
+  unknown
+>(
+  'GrpcHedgingPolicy',
+  (u): u is HedgingPolicy =>
+    D.isRecord(u) &&
+    typeof u.maxAttempts === 'number' &&
+    Number.isSafeInteger(u.maxAttempts) &&
+    u.maxAttempts >= 2 &&
+    isHedgingDelay(u.hedgingDelay) &&
+    Array.isArray(u.nonFatalStatusCodes) &&
+    u.nonFatalStatusCodes.length > 0 &&
+    u.nonFatalStatusCodes.every((c) => (NAMES as ReadonlyArray<unknown>).includes(c)),
+  (u, context) => D.toValidation(decodeHedgingAt(u, D.rootOf(context, 'hedgingPolicy')), u, context),
+  encodeHedging,
+)
+
+/**
+ * The number of hedges a policy grants: `min(maxAttempts, 5) - 1`.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * E.map(Grpc.hedges)(Grpc.decodeHedging({ maxAttempts: 10, hedgingDelay: '1s', nonFatalStatusCodes: ['UNAVAILABLE'] }))
+ * // => right(4)
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const hedges = (self: HedgingPolicy): number => Math.min(self.maxAttempts, MAX_ATTEMPTS) - 1
+
+/**
+ * Whether a status code (a number or a name, in any case) is one of the
+ * policy's `nonFatalStatusCodes`.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { Grpc } from 'fp-ts-retry'
+ *
+ * const policy = Grpc.decodeHedging({ maxAttempts: 2, nonFatalStatusCodes: ['UNAVAILABLE'] })
+ * E.map((p: Grpc.HedgingPolicy) => [14, 'unavailable', 3].map(Grpc.isNonFatal(p)))(policy)
+ * // => right([true, true, false])
+ *
+ * @since 0.2.0
+ * @category conditions
+ */
+export const isNonFatal =
+  (self: HedgingPolicy): Predicate<number | string> =>
+  (code) =>
+    typeof code === 'number'
+      ? self.nonFatalStatusCodes.some((name) => STATUS_CODES[name] === code)
+      : self.nonFatalStatusCodes.includes(code.toUpperCase() as StatusName)
+
+/**
+ * The `Hedge.hedging` configuration of a hedging policy, as gRFC A6 runs
+ * it: the first attempt at once, then one every `hedgingDelay`, up to
+ * `min(maxAttempts, 5)` in all; a failure whose `code` (a number or a name,
+ * as in grpc-js's `ServiceError` and Connect's `ConnectError`) is non-fatal
+ * sends the next attempt at once, any other failure ends the call and
+ * cancels the rest; a server pushback ({@link pushbackOf}) sends the next
+ * attempt after its delay, or no further one. Failures with no status (a
+ * `Timeout.TimeoutError`) are fatal: widen `nonFatal` to hedge past them.
+ * For A6's throttling, pass {@link throttleHedging} as the `budget`; for
+ * its deadline, a `Timeout.timeout` around the hedged call.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Grpc, Hedge, Schedule } from 'fp-ts-retry'
+ *
+ * type RpcError = { readonly code: number; readonly details: string }
+ * const getFeature: TE.TaskEither<RpcError, string> = TE.right('feature')
+ *
+ * const json = { maxAttempts: 3, hedgingDelay: '0.05s', nonFatalStatusCodes: ['UNAVAILABLE'] }
+ * const hedged = E.map((p: Grpc.HedgingPolicy) => {
+ *   const { schedule, ...options } = Grpc.toHedge(p)
+ *   return pipe(getFeature, Hedge.hedging(schedule, options))
+ * })(Grpc.decodeHedging(json))
+ * E.map((p: Grpc.HedgingPolicy) => Schedule.simulate(Grpc.toHedge(p).schedule, [0, 0, 0]))(Grpc.decodeHedging(json))
+ * // => right([50, 50])
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const toHedge = (self: HedgingPolicy): HedgeConfig => {
+  const limit = hedges(self)
+  const delay = self.hedgingDelay.millis
+  const nonFatal = isNonFatal(self)
+  return {
+    schedule: S.make(0, (n: number) =>
+      n < limit ? { _tag: 'Continue', delay, out: n, state: n + 1 } : { _tag: 'Done', out: n },
+    ),
+    nonFatal: (error) => {
+      const code = statusOf(error)
+      return code !== undefined && nonFatal(code)
+    },
+    pushback: pushbackOf,
+  }
+}
+
+/**
+ * The retry throttle of a gRPC `retryThrottling` config for a hedging
+ * policy (gRFC A6), for the `budget` option of `Hedge.hedging`: as
+ * {@link throttle}, but the failures it counts are those with a non-fatal
+ * status or a pushback that says not to retry. The first attempt is always
+ * sent; a hedge only while the tokens are above `maxTokens / 2`.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import { Budget, Grpc } from 'fp-ts-retry'
+ *
+ * const policy = Grpc.decodeHedging({ maxAttempts: 3, hedgingDelay: '.1s', nonFatalStatusCodes: ['UNAVAILABLE'] })
+ * const budget = E.map((p: Grpc.HedgingPolicy) => Grpc.throttleHedging({ maxTokens: 10, tokenRatio: 0.1 }, p)())(policy)
+ * E.map((b: Budget.Budget) => (b.recordFailure({ code: 3 }), b.recordFailure({ code: 14 }), b.tokens()))(budget)
+ * // => right(9)
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const throttleHedging = (config: RetryThrottling, policy: HedgingPolicy): IO<Budget.Budget> => {
+  const nonFatal = isNonFatal(policy)
+  return Budget.throttle({
+    maxTokens: config.maxTokens,
+    tokenRatio: config.tokenRatio,
+    isFailure: (error) => {
+      const pushed = pushbackOf(error)
+      if (O.isSome(pushed) && pushed.value._tag === 'DontRetry') return true
+      const code = statusOf(error)
+      return code !== undefined && nonFatal(code)
+    },
+  })
+}

@@ -12,6 +12,7 @@ const CORE = [
   'CircuitBreaker',
   'Clock',
   'Fallback',
+  'Hedge',
   'Operation',
   'Random',
   'Retry',

@@ -19,6 +19,8 @@ export interface LineChart {
   readonly yLabel: string
   readonly series: ReadonlyArray<Series>
   readonly logY?: boolean
+  /** Ticks of the x axis with their labels, instead of round numbers (e.g. percentiles: `[[2, 'p99'], ...]`). */
+  readonly xTicks?: ReadonlyArray<readonly [number, string]>
 }
 
 const WIDTH = 860
@@ -48,7 +50,8 @@ export const renderLineChart = (chart: LineChart): string => {
   const ys = chart.series.flatMap((s) => s.points.map(([, y]) => y))
   const plotW = WIDTH - MARGIN.left - MARGIN.right
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom
-  const xTicks = niceTicks(Math.min(...xs), Math.max(...xs))
+  const xTicks = chart.xTicks?.map(([v]) => v) ?? niceTicks(Math.min(...xs), Math.max(...xs))
+  const xTickLabel = (v: number): string => chart.xTicks?.find(([t]) => t === v)?.[1] ?? format(v)
   const x0 = Math.min(...xTicks, ...xs)
   const x1 = Math.max(...xTicks, ...xs)
 
@@ -81,7 +84,9 @@ export const renderLineChart = (chart: LineChart): string => {
   for (const t of xTicks) {
     const x = toX(t).toFixed(1)
     out.push(`<line x1="${x}" x2="${x}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 5}" stroke="#444"/>`)
-    out.push(`<text x="${x}" y="${MARGIN.top + plotH + 18}" text-anchor="middle" fill="#444">${format(t)}</text>`)
+    out.push(
+      `<text x="${x}" y="${MARGIN.top + plotH + 18}" text-anchor="middle" fill="#444">${escape(xTickLabel(t))}</text>`,
+    )
   }
   out.push(
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#444"/>`,
