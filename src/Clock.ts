@@ -9,8 +9,9 @@ import { onAbortOf } from './internal/abort'
 /**
  * Why a sleep is taken, passed by the library as `sleep`'s third argument so
  * that a clock (a `TestClock` above all) can tell them apart: `'backoff'` is
- * the wait before a retry, `'timeout'` a per-attempt time limit. Your own
- * code may pass any other name.
+ * the wait before a retry, `'timeout'` a per-attempt time limit, `'hedge'`
+ * the wait before a backup attempt, `'repeat'` and `'poll'` the waits of
+ * `Repeat` and `Waiter`. Your own code may pass any other name.
  *
  * @example
  * import { Clock } from 'fp-ts-retry'
@@ -20,7 +21,7 @@ import { onAbortOf } from './internal/abort'
  * @since 0.2.0
  * @category model
  */
-export type SleepPurpose = 'backoff' | 'timeout' | (string & {})
+export type SleepPurpose = 'backoff' | 'timeout' | 'hedge' | 'repeat' | 'poll' | (string & {})
 
 /**
  * Reads time and sleeps. `now()` is in milliseconds from an arbitrary origin;

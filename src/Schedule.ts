@@ -859,6 +859,261 @@ export const equalJitter = <In, Out>(self: Schedule<In, Out>): Schedule<In, Out>
   withRandomDelay(self, (d, r) => Math.min(d, d / 2 + (d / 2) * r))
 
 // -------------------------------------------------------------------------------------
+// cadence and state (0.2): schedules for repeating as well as retrying
+// -------------------------------------------------------------------------------------
+
+/** Continue after `delay` with output `out`, carrying `state`. */
+const next_ = <S, Out>(delay: number, out: Out, state: S): Continue<S, Out> => ({
+  _tag: 'Continue',
+  delay: sanitize(delay),
+  out,
+  state,
+})
+
+/** The elapsed time of a step, a NaN or negative one (from a custom clock) counting as 0. */
+const elapsedOf = (ctx: StepContext): number => (ctx.elapsed > 0 ? ctx.elapsed : 0)
+
+/**
+ * Runs on a fixed cadence measured from the start: runs are due at 0,
+ * `interval`, `2 * interval`, ... after the first run began, however long each
+ * run takes. A run that ends before the next due instant waits for it; a run
+ * that ends after it is followed by the next run at once, and the cadence
+ * resumes at the next due instant after that: the missed runs are skipped,
+ * never piled up. Never ends; outputs the recurrence count, from 0.
+ *
+ * It reads the time elapsed since the first run began from the step (the
+ * driver measures it on its clock, so a run's own time counts); with
+ * {@link simulate}, whose runs take no time, it is `spaced(interval)`. Compare
+ * {@link spaced} (the gap *after* each run) and {@link windowed} (the next
+ * window boundary, never at once).
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * // runs due every 1000 ms; the second run takes 2500 ms (it ends at 3500), so the third starts at once,
+ * // and the fourth at the next due instant, 4000
+ * const policy = pipe(Schedule.fixed(1000), Schedule.intersect(Schedule.recurs(3)))
+ * const ends = [0, 3500, 3500]
+ * let state = policy.initial
+ * const delays: Array<number> = []
+ * for (const elapsed of ends) {
+ *   const d = policy.step(state, null, { elapsed, random: Math.random })
+ *   if (d._tag === 'Done') break
+ *   delays.push(d.delay)
+ *   state = d.state
+ * }
+ * delays
+ * // => [1000, 0, 500]
+ *
+ * @throws RangeError when `interval` is negative, NaN or infinite
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fixed = (interval: number): Schedule<unknown, number> => {
+  const i = sanitize(check.delay('Schedule.fixed', 'interval', interval))
+  // `slot`: the index of the due instant the last run started at (or, when it started late, the window it fell in)
+  return make<{ readonly n: number; readonly slot: number }, unknown, number>(
+    { n: 0, slot: 0 },
+    ({ n, slot }, _, ctx) => {
+      if (i === 0) return next_(0, n, { n: n + 1, slot })
+      const now = elapsedOf(ctx)
+      const due = (slot + 1) * i
+      return now <= due
+        ? next_(due - now, n, { n: n + 1, slot: slot + 1 })
+        : next_(0, n, { n: n + 1, slot: Math.floor(now / i) })
+    },
+  )
+}
+
+/**
+ * Divides time into windows of `interval` ms from the first run's start, and
+ * waits until the next window boundary (strictly after now) every time: a
+ * run that takes longer than a window skips to the boundary after it, never
+ * starting at once. Never ends; outputs the recurrence count, from 0.
+ *
+ * With {@link simulate}, whose runs take no time, it is `spaced(interval)`.
+ * Compare {@link fixed}, which starts a late run at once.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * // windows of 1000 ms: a run ending at 300 waits for 1000, one ending at 2500 for 3000
+ * const policy = pipe(Schedule.windowed(1000), Schedule.intersect(Schedule.recurs(2)))
+ * const first = policy.step(policy.initial, null, { elapsed: 300, random: Math.random })
+ * const second = first._tag === 'Continue' ? policy.step(first.state, null, { elapsed: 2500, random: Math.random }) : first
+ * ;[first, second].map((d) => (d._tag === 'Continue' ? d.delay : 'done'))
+ * // => [700, 500]
+ *
+ * @throws RangeError when `interval` is negative, NaN or infinite
+ * @since 0.2.0
+ * @category constructors
+ */
+export const windowed = (interval: number): Schedule<unknown, number> => {
+  const i = sanitize(check.delay('Schedule.windowed', 'interval', interval))
+  return make(0, (n: number, _: unknown, ctx) => next_(i === 0 ? 0 : i - (elapsedOf(ctx) % i), n, n + 1))
+}
+
+/**
+ * Continues forever with no delay, outputting the recurrence count, from 0:
+ * the identity of {@link intersect} on delays and on when it ends, so
+ * `intersect(count)` adds a count to any schedule's output without changing
+ * its timing. (The same timing as {@link forever}; the name says what it is
+ * for.)
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const counted = pipe(Schedule.exponential(100), Schedule.intersect(Schedule.count))
+ * Schedule.trace(counted, [1, 2, 3]).map((step) => step.out)
+ * // => [[100, 0], [200, 1], [400, 2]]
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const count: Schedule<unknown, number> = counting(() => 0)
+
+/**
+ * Continues forever with no delay, outputting the milliseconds elapsed since
+ * the first run (or attempt) began, at each step: `intersect(elapsed)` adds
+ * the time to any schedule's output without changing its timing, for
+ * {@link tapOutput} or a final report.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * const timed = pipe(Schedule.spaced(250), Schedule.intersect(Schedule.recurs(3)), Schedule.intersect(Schedule.elapsed))
+ * Schedule.trace(timed, [1, 2, 3, 4]).map((step) => step.out[1])
+ * // => [0, 250, 500, 750]
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const elapsed: Schedule<unknown, number> = make(null, (state: null, _: unknown, ctx) =>
+  next_(0, elapsedOf(ctx), state),
+)
+
+/**
+ * Chooses the schedule from the first input, then follows it: a different
+ * policy for a 429 than for a 503, for a timeout than for a refused
+ * connection. `choose` is called once per run of the retry (or repeat), at
+ * its first step; the chosen schedule starts from its own beginning with that
+ * input and sees every later input.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * type HttpError = { readonly status: number }
+ * const policy = Schedule.dynamic((first: HttpError) =>
+ *   first.status === 429
+ *     ? pipe(Schedule.spaced(1_000), Schedule.intersect(Schedule.recurs(2)))
+ *     : pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(4))),
+ * )
+ * Schedule.simulate(policy, Array(6).fill({ status: 429 }))
+ * // => [1000, 1000]
+ * Schedule.simulate(policy, [{ status: 503 }, { status: 429 }, { status: 429 }, { status: 429 }, { status: 429 }])
+ * // => [100, 200, 400, 800]
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const dynamic = <In, Out>(choose: (first: In) => Schedule<In, Out>): Schedule<In, Out> =>
+  make<{ readonly schedule: Schedule<In, Out>; readonly state: unknown } | null, In, Out>(
+    null,
+    (chosen, input, ctx) => {
+      const schedule = chosen === null ? choose(input) : chosen.schedule
+      const decision = schedule.step(chosen === null ? schedule.initial : chosen.state, input, ctx)
+      return decision._tag === 'Continue' ? { ...decision, state: { schedule, state: decision.state } } : decision
+    },
+  )
+
+/**
+ * Starts the schedule over after a quiet period: when the attempt (or run)
+ * that just ended ran for at least `duration` ms before this step, the step
+ * is taken from the schedule's beginning, as if it were the first. A
+ * connection that stayed up for an hour before failing backs off from the
+ * first delay again, not from where the last outage left off.
+ *
+ * The quiet period is measured from when that attempt was due to start (the
+ * step before it, plus its delay) to this step, so the schedule's own sleeps
+ * never count: a long backoff does not reset itself. With {@link simulate},
+ * whose attempts take no time, it never resets (unless `duration` is 0).
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * // attempts fail at once at 0 and 100 ms; the third (due at 300) stays up until 60_300, the fourth fails at once
+ * const policy = pipe(Schedule.exponential(100), Schedule.resetAfter(60_000))
+ * let state = policy.initial
+ * const delays: Array<number> = []
+ * for (const elapsed of [0, 100, 60_300, 60_400]) {
+ *   const d = policy.step(state, null, { elapsed, random: Math.random })
+ *   if (d._tag === 'Done') break
+ *   delays.push(d.delay)
+ *   state = d.state
+ * }
+ * delays
+ * // => [100, 200, 100, 200]
+ *
+ * @throws RangeError when `duration` is negative, NaN or infinite
+ * @since 0.2.0
+ * @category combinators
+ */
+export const resetAfter = (duration: number) => {
+  const limit = check.delay('Schedule.resetAfter', 'duration', duration)
+  return <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
+    // `due`: when the attempt that ends at the next step was due to start
+    make<{ readonly state: unknown; readonly due: number }, In, Out>(
+      { state: self.initial, due: 0 },
+      ({ state, due }, input, ctx) => {
+        const now = elapsedOf(ctx)
+        const decision = self.step(now - due >= limit ? self.initial : state, input, ctx)
+        return decision._tag === 'Continue'
+          ? { ...decision, state: { state: decision.state, due: now + sanitize(decision.delay) } }
+          : decision
+      },
+    )
+}
+
+/**
+ * Rewrites every delay with `f(delay, input, out)`: like {@link modifyDelay},
+ * but it also sees the step's input (the error of a retry, the value of a
+ * repeat), so that the delay can depend on what happened. A result that is
+ * NaN or negative becomes 0, an infinite one {@link MAX_DELAY}. Never turns a
+ * *done* into a *continue*.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import { Schedule } from 'fp-ts-retry'
+ *
+ * type HttpError = { readonly status: number }
+ * // twice the delay after a 429
+ * const policy = pipe(
+ *   Schedule.exponential(100),
+ *   Schedule.modifyDelayWithInput((delay, e: HttpError) => (e.status === 429 ? delay * 2 : delay)),
+ * )
+ * Schedule.simulate(policy, [{ status: 503 }, { status: 429 }, { status: 503 }])
+ * // => [100, 400, 400]
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const modifyDelayWithInput =
+  <In2, Out>(f: (delay: number, input: In2, out: Out) => number) =>
+  <In>(self: Schedule<In, Out>): Schedule<In & In2, Out> =>
+    make(self.initial, (state, input: In & In2, ctx) => {
+      const decision = self.step(state, input, ctx)
+      return decision._tag === 'Continue'
+        ? { ...decision, delay: sanitize(f(decision.delay, input, decision.out)) }
+        : decision
+    })
+
+// -------------------------------------------------------------------------------------
 // observing
 // -------------------------------------------------------------------------------------
 

@@ -69,7 +69,14 @@ describe('npm start (examples/demo.ts)', () => {
 
     // 7. wrap once
     expect(section(7)).toMatch(/getUser\(3\) -> ok Barbara after 3 attempts/)
-    expect(stdout).toMatch(/all 7 scenarios done in \d+\.\d s/)
+
+    // 8. polling a job: pending observations (a 404 just after the POST, a poll cut by its timeout) are not errors
+    expect(section(8)).toMatch(/#1 .*GET \/jobs\/job-1: HttpError 404 Not Found\s+poll in 50 ms/)
+    expect(section(8)).toMatch(/outcome: done after 5 polls in \d+ ms: 1200 rows at \/exports\/job-1\.csv/)
+    expect(section(8)).toMatch(/outcome: failed after 3 polls in \d+ ms: JobFailed \(disk full\)/)
+    expect(section(8)).toMatch(/GET \/jobs\/job-3: TimeoutError after 300 ms\s+poll in \d+ ms/)
+    expect(section(8)).toMatch(/outcome: failed after \d+ polls in \d+ ms: WaitTimeout: running 6% after \d+ polls/)
+    expect(stdout).toMatch(/all 8 scenarios done in \d+\.\d s/)
 
     // under 15 s: the seeded delays the demo sleeps are fixed, so their sum is checked, not the wall clock
     // (which a loaded CI machine stretches); what is left of the 15 s is headroom for the real I/O

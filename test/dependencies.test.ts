@@ -15,10 +15,12 @@ const CORE = [
   'Hedge',
   'Operation',
   'Random',
+  'Repeat',
   'Retry',
   'Schedule',
   'TestClock',
   'Timeout',
+  'Waiter',
 ]
 const INTEGRATIONS = ['Decode', 'Duration', 'Grpc', 'Http', 'Policy']
 
