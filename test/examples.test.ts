@@ -66,7 +66,7 @@ describe('TSDoc examples', () => {
       .filter((d) => d.file?.fileName.startsWith(outDir))
       .map((d) => `${path.basename(d.file?.fileName ?? '')}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)
     expect(diagnostics).toEqual([])
-  })
+  }, 120_000) // one type-check of every block: it grows with the docs
 
   it.each(examples.map((e) => [e.name, e.file] as const))('%s runs', async (_, file) => {
     const quiet = [vi.spyOn(console, 'log'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error')]

@@ -64,5 +64,5 @@ describe('snippets in README.md and docs/', () => {
         return `${path.basename(d.file?.fileName ?? '')}:${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
       })
     expect(diagnostics).toEqual([])
-  })
+  }, 120_000) // one type-check of every block: it grows with the docs
 })
