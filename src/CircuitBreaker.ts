@@ -18,7 +18,7 @@ import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
 import type { Any, Widen } from './Operation'
-import { isTransient } from './internal/classify'
+import { isHealthFailure } from './internal/classify'
 import { sanitize } from './internal/delay'
 import { guarded } from './internal/report'
 import { operation } from './internal/operation'
@@ -180,10 +180,11 @@ export interface Options {
   readonly probeLease?: number | undefined
   /**
    * Which errors count as failures; the others count as successes (a 404 says
-   * the service is up). Default: the transient ones, which say something about
-   * the dependency's health (as `Http.isTransient`: network errors, timeouts,
-   * 408, 429 and 5xx statuses worth retrying, an inner breaker's
-   * `CircuitOpen`); a 400, 401 or 404, or any error the library does not
+   * the service is up). Default: the transient failures that came from the
+   * dependency (as `Http.isTransient`: network errors, timeouts, 408, 429 and
+   * 5xx statuses worth retrying), not the rejections of this process's own
+   * protections (an inner breaker's `CircuitOpen`, a `RateLimited`, a
+   * `BulkheadRejected`); a 400, 401 or 404, or any error the library does not
    * know, counts as a success. Pass `() => true` to count every error.
    */
   readonly isFailure?: ((error: unknown) => boolean) | undefined
@@ -236,7 +237,7 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
     check.fail(fn, 'failureRate.threshold', 'a number in (0, 1]', threshold)
   const delays = halfOpenSchedule(fn, options.halfOpenAfter ?? 10_000)
   const probes = positive(fn, 'probes', options.probes ?? 1)
-  const isFailureOption = options.isFailure ?? isTransient
+  const isFailureOption = options.isFailure ?? isHealthFailure
   // a defect always counts; a throwing isFailure is reported and counts as a failure: conservative, never stuck
   const isFailure = (error: unknown): boolean => isDefect(error) || guarded(isFailureOption, error, true)
   const lease = check.delay(fn, 'probeLease', options.probeLease ?? 30_000)

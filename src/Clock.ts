@@ -11,7 +11,8 @@ import { onAbortOf } from './internal/abort'
  * that a clock (a `TestClock` above all) can tell them apart: `'backoff'` is
  * the wait before a retry, `'timeout'` a per-attempt time limit, `'hedge'`
  * the wait before a backup attempt, `'repeat'` and `'poll'` the waits of
- * `Repeat` and `Waiter`. Your own code may pass any other name.
+ * `Repeat` and `Waiter`, `'queue'` and `'rateLimit'` a bulkhead's queue
+ * timeout and a rate limiter's wait. Your own code may pass any other name.
  *
  * @example
  * import { Clock } from 'fp-ts-retry'
@@ -21,7 +22,7 @@ import { onAbortOf } from './internal/abort'
  * @since 0.2.0
  * @category model
  */
-export type SleepPurpose = 'backoff' | 'timeout' | 'hedge' | 'repeat' | 'poll' | (string & {})
+export type SleepPurpose = 'backoff' | 'timeout' | 'hedge' | 'repeat' | 'poll' | 'queue' | 'rateLimit' | (string & {})
 
 /**
  * Reads time and sleeps. `now()` is in milliseconds from an arbitrary origin;

@@ -317,8 +317,10 @@ export const isTransientStatus = (status: number): boolean => transientStatuses.
  * redirect loop, `ERR_TOO_MANY_REDIRECTS`; response headers too large,
  * `UND_ERR_HEADERS_OVERFLOW`), a
  * `Timeout.TimeoutError`, an {@link HttpError} whose status
- * {@link isTransientStatus}, and a `CircuitBreaker.CircuitOpen` (an open
- * circuit is temporary: `Schedule.waitForHint` waits it out); never anything
+ * {@link isTransientStatus}, a `CircuitBreaker.CircuitOpen` (an open
+ * circuit is temporary: `Schedule.waitForHint` waits it out), and a
+ * `RateLimit.RateLimited` or `Bulkhead.BulkheadRejected` unless its caller
+ * aborted it (a limiter's refusal is worth trying later); never anything
  * else (a `DecodeError` of a response that arrived, or any other value).
  * Accepts any error, so it fits any slot: `Schedule.whileInput`, a breaker's
  * `isFailure` (where it is the default).

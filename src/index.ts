@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 export * as Budget from './Budget'
+export * as Bulkhead from './Bulkhead'
 export * as CircuitBreaker from './CircuitBreaker'
 export * as Clock from './Clock'
 export * as Decode from './Decode'
@@ -18,6 +19,7 @@ export * as Http from './Http'
 export * as Operation from './Operation'
 export * as Policy from './Policy'
 export * as Random from './Random'
+export * as RateLimit from './RateLimit'
 export * as Repeat from './Repeat'
 export * as Retry from './Retry'
 export * as Schedule from './Schedule'

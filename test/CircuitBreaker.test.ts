@@ -298,7 +298,7 @@ describe('CircuitBreaker: the default isFailure counts transient failures only',
     expect(await after(httpError(503))).toBe('Open')
   })
 
-  it('isFailure: Http.isTransient compiles and behaves as the default, error for error', () => {
+  it('isFailure: Http.isTransient compiles and behaves as the default on the dependency’s own failures', () => {
     const clock = TestClock.make()
     const cases: ReadonlyArray<readonly [unknown, CircuitBreaker.State]> = [
       [httpError(400), 'Closed'],
@@ -313,7 +313,6 @@ describe('CircuitBreaker: the default isFailure counts transient failures only',
       [networkError(O.some('ECONNRESET')), 'Open'],
       [networkError(O.some('ABORT_ERR')), 'Closed'], // the caller's own abort says nothing about the dependency
       [{ _tag: 'TimeoutError', timeout: 1_000 }, 'Open'],
-      [{ _tag: 'CircuitOpen', state: 'Open', retryAt: 10, retryAfter: O.some(10) }, 'Open'],
       ['503', 'Closed'],
       [new Error('503'), 'Closed'],
       [undefined, 'Closed'],
@@ -327,6 +326,26 @@ describe('CircuitBreaker: the default isFailure counts transient failures only',
         permit.right.onFailure(error)
       }
       expect([byDefault.state(), explicit.state()], JSON.stringify(error)).toEqual([expected, expected])
+    }
+  })
+
+  it('by default a rejection by a local protection (open circuit, rate limit, full bulkhead) is not a failure', () => {
+    const clock = TestClock.make()
+    const local: ReadonlyArray<unknown> = [
+      { _tag: 'CircuitOpen', state: 'Open', retryAt: 10, retryAfter: O.some(10) },
+      { _tag: 'RateLimited', reason: 'limit', retryAfter: O.some(100), queued: 0 },
+      { _tag: 'BulkheadRejected', reason: 'full', running: 4, queued: 0, maxConcurrent: 4, maxQueue: 0 },
+    ]
+    for (const error of local) {
+      const byDefault = CircuitBreaker.make({ clock, consecutiveFailures: 1 })()
+      const transient = CircuitBreaker.make({ clock, consecutiveFailures: 1, isFailure: Http.isTransient })()
+      for (const breaker of [byDefault, transient]) {
+        const permit = breaker.acquire()
+        if (E.isLeft(permit)) throw new Error('expected a permit while closed')
+        permit.right.onFailure(error)
+      }
+      // a breaker around a limiter does not open on the limiter's refusals; Http.isTransient still retries them
+      expect([byDefault.state(), transient.state()], JSON.stringify(error)).toEqual(['Closed', 'Open'])
     }
   })
 

@@ -9,12 +9,14 @@ import { describe, expect, it } from 'vitest'
 const src = path.resolve(__dirname, '../src')
 const CORE = [
   'Budget',
+  'Bulkhead',
   'CircuitBreaker',
   'Clock',
   'Fallback',
   'Hedge',
   'Operation',
   'Random',
+  'RateLimit',
   'Repeat',
   'Retry',
   'Schedule',

@@ -32,8 +32,17 @@ const isPermanentCode = (option: unknown): boolean => {
 
 /**
  * True for a `NetworkError` whose code is not in {@link permanentCodes}, a
- * `TimeoutError`, a `CircuitOpen`, and an `HttpError` whose status is in
- * {@link transientStatuses}. Accepts any value and never throws.
+ * `TimeoutError`, a `CircuitOpen`, an `HttpError` whose status is in
+ * {@link transientStatuses}, and a `RateLimited` or `BulkheadRejected` except
+ * that of a call whose own caller aborted it. Accepts any value and never
+ * throws.
+ *
+ * A limiter's rejection is worth trying later: a `RateLimited` is the
+ * client-side twin of a 429 and carries its wait as `retryAfter` (the hint
+ * `Schedule.waitForHint` waits out); a `BulkheadRejected` that found the
+ * bulkhead full or waited out its `queueTimeout` finds free slots after a
+ * backoff. One whose reason is `'aborted'` is not: its caller gave up, and no
+ * retry changes that.
  *
  * @internal
  */
@@ -47,11 +56,34 @@ export const isTransient = (error: unknown): boolean => {
       case 'TimeoutError':
       case 'CircuitOpen':
         return true
+      case 'RateLimited':
+      case 'BulkheadRejected':
+        return (error as { reason?: unknown }).reason !== 'aborted'
       case 'HttpError':
         return typeof status === 'number' && transientStatuses.has(status)
       default:
         return false
     }
+  } catch {
+    return false
+  }
+}
+
+/** The failures a protection of this process makes itself: they say nothing about the dependency. @internal */
+const LOCAL_REJECTIONS: ReadonlySet<unknown> = new Set(['CircuitOpen', 'RateLimited', 'BulkheadRejected'])
+
+/**
+ * The circuit breaker's default `isFailure`: a transient failure that came
+ * from the dependency, not a rejection by a protection of this process (an
+ * open circuit, a rate limit, a full bulkhead), so that a breaker placed
+ * around a limiter does not open on the limiter's own refusals.
+ *
+ * @internal
+ */
+export const isHealthFailure = (error: unknown): boolean => {
+  if (!isTransient(error)) return false
+  try {
+    return !LOCAL_REJECTIONS.has((error as { _tag?: unknown })._tag)
   } catch {
     return false
   }
