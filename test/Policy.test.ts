@@ -3,13 +3,13 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
+import * as O from 'fp-ts/Option'
 import type * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { PathReporter } from 'io-ts/PathReporter'
 import { describe, expect, it } from 'vitest'
-import { Duration, Grpc, Policy, Random, Retry, Schedule, TestClock } from '../src/index'
-
-type Any = Schedule.Schedule<unknown, unknown>
+import { Grpc, Http, Policy, Random, Retry, Schedule, TestClock } from '../src/index'
+import { decisions, policy, run } from './policy-arbitrary'
 
 const FAILURES: ReadonlyArray<unknown> = Array(15).fill('boom')
 
@@ -28,140 +28,6 @@ const messagesOf = (input: unknown): ReadonlyArray<string> =>
     () => [],
   )(Policy.decode(input))
 
-// -------------------------------------------------------------------------------------
-// generators: a policy's JSON together with the schedule built directly with combinators
-// -------------------------------------------------------------------------------------
-
-interface Gen {
-  readonly json: unknown
-  readonly direct: Any
-}
-
-const UNIT = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const
-
-/** A duration as written in JSON, with the milliseconds it means (computed here, not by the parser). */
-const duration: fc.Arbitrary<{ readonly json: number | string; readonly ms: number }> = fc.oneof(
-  fc.nat({ max: 5000 }).map((n) => ({ json: n, ms: n })),
-  fc
-    .tuple(fc.nat({ max: 500 }), fc.constantFrom('ms', 's', 'm', 'h') as fc.Arbitrary<keyof typeof UNIT>)
-    .map(([n, unit]) => ({ json: `${n}${unit}`, ms: n * UNIT[unit] })),
-  fc.nat({ max: 99 }).map((tenths) => ({ json: `${Math.floor(tenths / 10)}.${tenths % 10}s`, ms: tenths * 100 })),
-  fc.nat({ max: 9 }).map((tenths) => ({ json: `.${tenths}s`, ms: tenths * 100 })),
-  fc
-    .tuple(fc.nat({ max: 3 }), fc.nat({ max: 59 }))
-    .map(([h, m]) => ({ json: `${h}h${m}m`, ms: h * 3_600_000 + m * 60_000 })),
-)
-
-const factor = fc.double({ min: 1, max: 4, noNaN: true })
-
-type JitterGen = { readonly json: Policy.JitterJson; readonly apply: (s: Any) => Any }
-const jitter: fc.Arbitrary<JitterGen> = fc.oneof(
-  fc.constant<JitterGen>({ json: 'full', apply: Schedule.fullJitter }),
-  fc.constant<JitterGen>({ json: 'equal', apply: Schedule.equalJitter }),
-  fc
-    .tuple(fc.double({ min: 0, max: 2, noNaN: true }), fc.double({ min: 0, max: 2, noNaN: true }))
-    .map(([a, b]): JitterGen => {
-      const [min, max] = a <= b ? [a, b] : [b, a]
-      return { json: { min, max }, apply: Schedule.jittered(min, max) }
-    }),
-)
-
-const leaf: fc.Arbitrary<Gen> = fc.oneof(
-  fc.tuple(duration, fc.option(factor, { nil: undefined })).map(([base, f]) => ({
-    json: { exponential: f === undefined ? { base: base.json } : { base: base.json, factor: f } },
-    direct: Schedule.exponential(base.ms, f ?? 2),
-  })),
-  duration.map((d) => ({ json: { fibonacci: d.json }, direct: Schedule.fibonacci(d.ms) })),
-  duration.map((d) => ({ json: { linear: d.json }, direct: Schedule.linear(d.ms) })),
-  duration.map((d) => ({ json: { spaced: d.json }, direct: Schedule.spaced(d.ms) })),
-  fc.nat({ max: 8 }).map((n) => ({ json: { recurs: n }, direct: Schedule.recurs(n) })),
-  fc.array(duration, { maxLength: 4 }).map((ds) => ({
-    json: { fromDelays: ds.map((d) => d.json) },
-    direct: Schedule.fromDelays(...ds.map((d) => d.ms)),
-  })),
-  fc.tuple(duration, fc.nat({ max: 10_000 })).map(([base, extra]) => ({
-    json: { decorrelatedJitter: { base: base.json, cap: base.ms + extra } },
-    direct: Schedule.decorrelatedJitter(base.ms, base.ms + extra),
-  })),
-)
-
-type Backoff = Policy.Backoff
-const backoffOf = (kind: Backoff, base: number, f: number): Any =>
-  kind === 'exponential'
-    ? Schedule.exponential(base, f)
-    : kind === 'linear'
-      ? Schedule.linear(base)
-      : kind === 'fibonacci'
-        ? Schedule.fibonacci(base)
-        : Schedule.spaced(base)
-
-/** The shorthand, built as documented: backoff, capDelay(max), jitter, intersect(recurs(retries)), upTo(deadline). */
-const shorthand: fc.Arbitrary<Gen> = fc
-  .record(
-    {
-      retries: fc.nat({ max: 8 }),
-      backoff: fc.constantFrom<Backoff>('exponential', 'linear', 'fibonacci', 'constant'),
-      base: duration,
-      factor,
-      max: duration,
-      jitter,
-      deadline: duration,
-    },
-    { requiredKeys: [] },
-  )
-  .filter(
-    (s) =>
-      (s.retries !== undefined || s.deadline !== undefined) &&
-      (s.base !== undefined || (s.backoff === undefined && s.factor === undefined && s.retries !== undefined)) &&
-      (s.factor === undefined || s.backoff === undefined || s.backoff === 'exponential'),
-  )
-  .map((s) => {
-    let direct: Any =
-      s.base === undefined ? Schedule.forever : backoffOf(s.backoff ?? 'exponential', s.base.ms, s.factor ?? 2)
-    if (s.max !== undefined) direct = Schedule.capDelay(s.max.ms)(direct)
-    if (s.jitter !== undefined) direct = s.jitter.apply(direct)
-    if (s.retries !== undefined) direct = Schedule.intersect(Schedule.recurs(s.retries))(direct)
-    if (s.deadline !== undefined) direct = Schedule.upTo(s.deadline.ms)(direct)
-    const json = {
-      ...(s.retries === undefined ? {} : { retries: s.retries }),
-      ...(s.backoff === undefined ? {} : { backoff: s.backoff }),
-      ...(s.base === undefined ? {} : { base: s.base.json }),
-      ...(s.factor === undefined ? {} : { factor: s.factor }),
-      ...(s.max === undefined ? {} : { max: s.max.json }),
-      ...(s.jitter === undefined ? {} : { jitter: s.jitter.json }),
-      ...(s.deadline === undefined ? {} : { deadline: s.deadline.json }),
-    }
-    return { json, direct }
-  })
-
-const fold = (gens: ReadonlyArray<Gen>, combine: (that: Any) => (self: Any) => Any): Any =>
-  gens.slice(1).reduce((acc, g) => combine(g.direct)(acc), (gens[0] as Gen).direct)
-
-const { policy } = fc.letrec<{ policy: Gen }>((tie) => {
-  const list = fc.array(tie('policy'), { minLength: 1, maxLength: 3 })
-  return {
-    policy: fc.oneof(
-      { maxDepth: 4, depthSize: 'small' },
-      leaf,
-      shorthand,
-      list.map((gs) => ({ json: { intersect: gs.map((g) => g.json) }, direct: fold(gs, Schedule.intersect) })),
-      list.map((gs) => ({ json: { union: gs.map((g) => g.json) }, direct: fold(gs, Schedule.union) })),
-      list.map((gs) => ({ json: { andThen: gs.map((g) => g.json) }, direct: fold(gs, Schedule.andThen) })),
-      fc
-        .tuple(jitter, tie('policy'))
-        .map(([j, g]) => ({ json: { jitter: j.json, of: g.json }, direct: j.apply(g.direct) })),
-      fc.tuple(duration, tie('policy')).map(([d, g]) => ({
-        json: { cap: d.json, of: g.json },
-        direct: Schedule.capDelay(d.ms)(g.direct),
-      })),
-      fc.tuple(duration, tie('policy')).map(([d, g]) => ({
-        json: { upTo: d.json, of: g.json },
-        direct: Schedule.upTo(d.ms)(g.direct),
-      })),
-    ),
-  }
-})
-
 /** Every path to a value inside a JSON document, for mutation. */
 const paths = (
   json: unknown,
@@ -179,6 +45,32 @@ const replaceAt = (json: unknown, path: ReadonlyArray<string | number>, value: u
   if (Array.isArray(json)) return json.map((item, i) => (i === head ? replaceAt(item, rest, value) : item))
   const record = json as Record<string, unknown>
   return { ...record, [head]: replaceAt(record[head], rest, value) }
+}
+
+/** The HTTP policy of the README's quick start, and the same policy as JSON (as docs/policies.md shows it). */
+const README = pipe(
+  Schedule.exponential(100),
+  Schedule.jittered(),
+  Schedule.capDelay(2_000),
+  Schedule.intersect(Schedule.recurs(5)),
+  Schedule.whileInput(Http.isTransient),
+  Schedule.waitForHint(5_000),
+  Schedule.upTo(10_000),
+)
+const README_POLICY = {
+  upTo: '10s',
+  of: {
+    waitForHint: '5s',
+    of: {
+      retryOn: 'transient',
+      of: {
+        intersect: [
+          { cap: '2s', of: { jitter: { min: 0.8, max: 1.2 }, of: { exponential: { base: '100ms' } } } },
+          { recurs: 5 },
+        ],
+      },
+    },
+  },
 }
 
 const READABLE = /^at policy(\.[A-Za-z_$][\w$]*|\[\d+\])*: (expected |unexpected key |could not be read )/
@@ -205,30 +97,7 @@ const expectRightOrReadableLeft = (input: unknown) => {
 // -------------------------------------------------------------------------------------
 
 describe('round trips', () => {
-  it('decodes every generated policy, encodes it back to the same JSON, and decode(encode(p)) is p', () => {
-    fc.assert(
-      fc.property(policy, ({ json }) => {
-        const p = decoded(json)
-        expect(Policy.encode(p)).toEqual(json)
-        expect(Policy.decode(Policy.encode(p))).toEqual(E.right(p))
-        expect(Policy.is(p)).toBe(true)
-        expect(Policy.decodeJson(JSON.stringify(json))).toEqual(E.right(p))
-      }),
-      { numRuns: 300 },
-    )
-  })
-
-  it('builds a schedule with the same delays as the one built directly with the combinators, for the same seed', () => {
-    fc.assert(
-      fc.property(policy, fc.integer(), ({ json, direct }, seed) => {
-        const fromPolicy = Schedule.trace(Policy.toSchedule(decoded(json)), FAILURES, { random: Random.seeded(seed) })
-        const fromCombinators = Schedule.trace(direct, FAILURES, { random: Random.seeded(seed) })
-        expect(fromPolicy.map((s) => [s._tag, s.delay])).toEqual(fromCombinators.map((s) => [s._tag, s.delay]))
-      }),
-      { numRuns: 300 },
-    )
-  })
-
+  // decode(encode(p)) = p for random policies of every combinator: test/policy-laws.test.ts
   it('keeps the spelling of durations', () => {
     const json = { fromDelays: ['100ms', 100, '0.1s', '.1s', '1h30m'] }
     expect(Policy.encode(decoded(json))).toEqual(json)
@@ -267,7 +136,7 @@ describe('decoding never throws', () => {
   })
 
   it('a valid policy with one part replaced by anything gives Right or a Left with readable messages', () => {
-    const mutated = policy.chain(({ json }) => {
+    const mutated = policy.chain((json) => {
       const all = paths(json)
       return fc
         .tuple(fc.nat({ max: all.length - 1 }), fc.oneof(fc.jsonValue(), fc.anything()))
@@ -410,19 +279,33 @@ describe('limits on untrusted policies', () => {
     )
   })
 
-  it('Policy.is applies the same limits, and toSchedule throws a RangeError naming them on a hand-built policy', () => {
-    const recurs: Policy.Policy = { _tag: 'Recurs', times: 1 }
-    const wide: Policy.Policy = { _tag: 'Union', policies: [recurs, ...Array<Policy.Policy>(1000).fill(recurs)] }
-    const long: Policy.Policy = { _tag: 'FromDelays', delays: Array(10_001).fill(Duration.millis(1)) }
-    let deep: Policy.Policy = recurs
-    for (let i = 0; i < 100; i++) deep = { _tag: 'Cap', max: Duration.millis(1), of: deep }
+  it('Policy.is applies the same limits, and toSchedule throws a RangeError naming them on a policy written in code', () => {
+    const wide: Policy.Policy = { union: Array(1001).fill({ recurs: 1 }) }
+    const long: Policy.Policy = { fromDelays: Array(10_001).fill(1) }
+    let deep: Policy.Policy = { recurs: 1 }
+    for (let i = 0; i < 100; i++) deep = { cap: 1, of: deep }
     expect([wide, long, deep].map(Policy.is)).toEqual([false, false, false])
     expect(() => Policy.toSchedule(wide)).toThrow(
-      new RangeError('Policy.toSchedule: self must hold at most 1000 policies in all (Policy.MAX_POLICIES), got more'),
+      new RangeError(
+        `Policy.toSchedule: self must be a policy that Policy.decode accepts, got one it refuses: at self.union: expected at most 1000 policies (Policy.MAX_POLICIES, ${LIMIT}), got an array of 1001`,
+      ),
     )
-    expect(() => Policy.toSchedule(long)).toThrow(/at most 10000 delays in all \(Policy\.MAX_DELAYS\)/)
-    expect(() => Policy.toSchedule(deep)).toThrow(/policies nested at most 100 deep \(Policy\.MAX_DEPTH\)/)
-    expect(Policy.describe(wide)).toMatch(/^An invalid policy \(Policy\.toSchedule: self must hold at most 1000/)
+    expect(() => Policy.toSchedule(long)).toThrow(
+      /at self\.fromDelays: expected at most 10000 delays \(Policy\.MAX_DELAYS/,
+    )
+    expect(() => Policy.toSchedule(deep)).toThrow(/policies nested at most 100 deep \(Policy\.MAX_DEPTH/)
+    expect(Policy.describe(wide)).toMatch(
+      /^An invalid policy \(Policy\.describe: self must be a policy that Policy\.decode accepts/,
+    )
+  })
+
+  it('toSchedule refuses, like decode, a policy written in code that breaks a rule, with every message counted', () => {
+    expect(() => Policy.toSchedule({ recurs: -1 })).toThrow(
+      new RangeError(
+        'Policy.toSchedule: self must be a policy that Policy.decode accepts, got one it refuses: at self.recurs: expected a non-negative integer, got -1',
+      ),
+    )
+    expect(() => Policy.toSchedule({ andThen: [{ recurs: -1 }, { spaced: 'soon' }] })).toThrow(/ \(and 1 more\)$/)
   })
 })
 
@@ -431,7 +314,8 @@ describe('limits on untrusted policies', () => {
 // -------------------------------------------------------------------------------------
 
 const POLICY =
-  'a policy (an object with one of the keys "exponential", "fibonacci", "linear", "spaced", "recurs", "fromDelays", "decorrelatedJitter", "intersect", "union", "andThen", "jitter", "cap" or "upTo", or with shorthand keys among "retries", "backoff", "base", "factor", "max", "jitter" and "deadline")'
+  'a policy (an object with one of the keys "exponential", "fibonacci", "linear", "spaced", "recurs", "fromDelays", "decorrelatedJitter", "fixed", "windowed", "intersect", "union", "andThen", "jitter", "cap", "upTo", "retryOn", "giveUpOn", "waitForHint" or "resetAfter", or with shorthand keys among "backoff", "base", "factor", "max", "jitter", "retries", "retryOn", "waitForHint" and "deadline")'
+const CONDITION = '"transient", { "status": [<HTTP status>, ...] } or { "tag": [<string>, ...] }'
 const DURATION = 'a duration (milliseconds, or a string like "250ms", "1.5s", "2m", "1h30m")'
 
 describe('malformed inputs', () => {
@@ -570,7 +454,7 @@ describe('malformed inputs', () => {
     [
       'an unknown shorthand backoff',
       { retries: 3, backoff: 'quadratic', base: 1 },
-      ['at policy.backoff: expected "exponential", "linear", "fibonacci" or "constant", got "quadratic"'],
+      ['at policy.backoff: expected "exponential", "fibonacci", "linear" or "constant", got "quadratic"'],
     ],
     [
       'a factor with a linear backoff',
@@ -578,6 +462,66 @@ describe('malformed inputs', () => {
       ['at policy.factor: expected no "factor" with backoff "linear" (only "exponential" has one), got 3'],
     ],
     ['negative retries', { retries: -1, base: '1s' }, ['at policy.retries: expected a non-negative integer, got -1']],
+    [
+      'a misspelt condition',
+      { retryOn: 'transiant', of: { recurs: 1 } },
+      [`at policy.retryOn: expected ${CONDITION}, got "transiant" (did you mean "transient"?)`],
+    ],
+    [
+      'an unknown condition',
+      { retryOn: 'always', of: { recurs: 1 } },
+      [`at policy.retryOn: expected ${CONDITION}, got "always"`],
+    ],
+    [
+      'an empty list of conditions',
+      { retryOn: [], of: { recurs: 1 } },
+      [`at policy.retryOn: expected ${CONDITION}, or a non-empty array of them, got []`],
+    ],
+    [
+      'a status out of range, an empty tag list and a misspelt key, in one list',
+      { retryOn: [{ status: [503, 5030] }, { tag: [] }, { statuses: [503] }], of: { recurs: 1 } },
+      [
+        'at policy.retryOn[0].status[1]: expected an HTTP status (an integer from 100 to 599), got 5030',
+        'at policy.retryOn[1].tag: expected a non-empty array of tags, got []',
+        'at policy.retryOn[2]: unexpected key "statuses" (did you mean "status"?)',
+      ],
+    ],
+    [
+      'a status and a tag in one condition',
+      { giveUpOn: { status: [401], tag: ['Unauthorized'] }, of: { recurs: 1 } },
+      ['at policy.giveUpOn: expected one of "status" or "tag" in a condition, got both (list them as two conditions)'],
+    ],
+    [
+      'a tag that is not a string',
+      { retryOn: { tag: [42] }, of: { recurs: 1 } },
+      ['at policy.retryOn.tag[0]: expected a tag (a non-empty string), got 42'],
+    ],
+    [
+      'a list of 1001 statuses',
+      { retryOn: { status: Array(1001).fill(503) }, of: { recurs: 1 } },
+      ['at policy.retryOn.status: expected at most 1000 HTTP statuses, got an array of 1001'],
+    ],
+    [
+      'a nested list of conditions',
+      { retryOn: [['transient']], of: { recurs: 1 } },
+      [`at policy.retryOn[0]: expected ${CONDITION}, got ["transient"]`],
+    ],
+    [
+      'a condition in the shorthand',
+      { retries: 3, retryOn: 503 },
+      [`at policy.retryOn: expected ${CONDITION}, got 503`],
+    ],
+    [
+      'a hint bound that is not a duration',
+      { waitForHint: '5 s', of: { recurs: 1 } },
+      [`at policy.waitForHint: expected ${DURATION}, got "5 s"`],
+    ],
+    ['waitForHint without of', { waitForHint: '5s' }, ['at policy.of: expected a policy, but the key is missing']],
+    [
+      'a negative resetAfter',
+      { resetAfter: -1, of: { recurs: 1 } },
+      [`at policy.resetAfter: expected ${DURATION}, got -1`],
+    ],
   ])('%s', (_, input, messages) => {
     expect(messagesOf(input)).toEqual(messages)
   })
@@ -636,8 +580,104 @@ describe('toSchedule', () => {
     ['shorthand, factor', { retries: 3, base: '1s', factor: 1.5 }, [1000, 1500, 2250]],
     ['shorthand, deadline', { backoff: 'exponential', base: '1s', deadline: '10s' }, [1000, 2000, 4000]],
     ['shorthand, max then deadline', { retries: 9, base: '1s', max: '2s', deadline: '7s' }, [1000, 2000, 2000, 2000]],
+    ['fixed, when attempts take no time', { intersect: [{ fixed: '1s' }, { recurs: 3 }] }, [1000, 1000, 1000]],
+    ['windowed, when attempts take no time', { intersect: [{ windowed: 250 }, { recurs: 2 }] }, [250, 250]],
+    ['resetAfter, when attempts take no time', { resetAfter: '1m', of: { fromDelays: [1, 2, 3] } }, [1, 2, 3]],
   ])('%s', (_, input, expected) => {
     expect(delaysOf(input)).toEqual(expected)
+  })
+
+  /** The decisions of a policy, each attempt taking `took` ms before it fails with `error`. */
+  const stepped = (json: unknown, steps: ReadonlyArray<readonly [unknown, number]>) =>
+    decisions(Policy.toSchedule(decoded(json)), steps, Random.constant(0.5))
+
+  it('fixed, windowed and resetAfter read the time attempts take', () => {
+    // attempts due every second; the second takes 2.5 s, so the third starts at once, the fourth at the next due instant
+    expect(
+      stepped({ fixed: '1s' }, [
+        ['e', 0],
+        ['e', 2500],
+        ['e', 0],
+      ]),
+    ).toEqual([1000, 0, 500])
+    // windows of a second: an attempt ending at 300 waits until 1000; the next takes 1.5 s, ends at 2500, waits until 3000
+    expect(
+      stepped({ windowed: '1s' }, [
+        ['e', 300],
+        ['e', 1500],
+      ]),
+    ).toEqual([700, 500])
+    // an attempt that stayed up for a minute starts the backoff over
+    expect(
+      stepped({ resetAfter: '1m', of: { exponential: { base: 100 } } }, [
+        ['e', 0],
+        ['e', 0],
+        ['e', 60_000],
+        ['e', 0],
+      ]),
+    ).toEqual([100, 200, 100, 200])
+  })
+
+  const http = (status: number, retryAfter: O.Option<number> = O.none): Http.HttpError => ({
+    _tag: 'HttpError',
+    method: 'GET',
+    url: '/',
+    status,
+    statusText: '',
+    headers: {},
+    retryAfter,
+    body: '',
+  })
+  const timeout = { _tag: 'TimeoutError', timeout: 100 }
+
+  it('retryOn retries only the failures its condition names, giveUpOn ends on them', () => {
+    const steps = (...errors: ReadonlyArray<unknown>) => errors.map((e) => [e, 0] as const)
+    const retries = { intersect: [{ spaced: 10 }, { recurs: 5 }] }
+    expect(stepped({ retryOn: 'transient', of: retries }, steps(http(503), timeout, http(401)))).toEqual([
+      10,
+      10,
+      'done',
+    ])
+    expect(stepped({ retryOn: { status: [409] }, of: retries }, steps({ status: 409 }, http(409), http(503)))).toEqual([
+      10,
+      10,
+      'done',
+    ])
+    expect(stepped({ retryOn: { tag: ['TimeoutError'] }, of: retries }, steps(timeout, http(503)))).toEqual([
+      10,
+      'done',
+    ])
+    expect(
+      stepped({ retryOn: ['transient', { status: [409] }], of: retries }, steps(http(503), http(409), http(400))),
+    ).toEqual([10, 10, 'done'])
+    expect(stepped({ giveUpOn: { status: [501] }, of: retries }, steps(http(400), http(501)))).toEqual([10, 'done'])
+    // "transient" is the library's classification, whatever the failure
+    for (const error of [http(429), http(501), timeout, 'boom', null, { _tag: 'CircuitOpen', retryAfter: O.none }]) {
+      expect(stepped({ retryOn: 'transient', of: retries }, steps(error))).toEqual(
+        Http.isTransient(error) ? [10] : ['done'],
+      )
+    }
+  })
+
+  it('waitForHint waits at least the hint a failure carries, at most its bound', () => {
+    const policy = { waitForHint: '5s', of: { intersect: [{ spaced: 100 }, { recurs: 3 }] } }
+    expect(
+      stepped(policy, [
+        [http(429, O.some(2000)), 0],
+        [http(503), 0],
+        [http(429, O.some(3_600_000)), 0],
+      ]),
+    ).toEqual([2000, 100, 5000])
+  })
+
+  it("the README's HTTP policy, as JSON, steps exactly like the README's pipe, for any failures, times and seed", () => {
+    const schedule = Policy.toSchedule(decoded(README_POLICY))
+    fc.assert(
+      fc.property(run, fc.integer(), (steps, seed) => {
+        expect(decisions(schedule, steps, Random.seeded(seed))).toEqual(decisions(README, steps, Random.seeded(seed)))
+      }),
+      { numRuns: 300 },
+    )
   })
 
   it('the shorthand of the issue: capped exponential with full jitter, at most 5 retries, within 30 s', () => {
@@ -741,26 +781,24 @@ describe('codec', () => {
     ])
   })
 
-  it('is tells decoded policies from their JSON and from broken values', () => {
+  it('is tells the policies decode accepts from everything else', () => {
     expect(Policy.codec.is(decoded({ retries: 3 }))).toBe(true)
-    expect(Policy.is({ retries: 3 })).toBe(false)
-    expect(Policy.is({ _tag: 'Recurs', times: -1 })).toBe(false)
-    expect(Policy.is({ _tag: 'Intersect', policies: [] })).toBe(false)
-    expect(Policy.is({ _tag: 'Spaced', delay: { _tag: 'Duration', millis: 5, spelling: '1s' } })).toBe(false)
-    expect(Policy.is({ _tag: 'Schedule' })).toBe(false)
-    const none = { _tag: 'None' }
-    const endless = {
-      _tag: 'Shorthand',
-      retries: none,
-      backoff: none,
-      base: none,
-      factor: none,
-      max: none,
-      jitter: none,
-      deadline: none,
-    }
-    expect(Policy.is(endless)).toBe(false)
-    expect(Policy.is({ ...endless, retries: { _tag: 'Some', value: 2 } })).toBe(true)
+    expect(Policy.is({ retries: 3 })).toBe(true)
+    expect(Policy.is({ retryOn: 'transient', of: { recurs: 3 } })).toBe(true)
+    expect(Policy.is({ recurs: -1 })).toBe(false)
+    expect(Policy.is({ intersect: [] })).toBe(false)
+    expect(Policy.is({ base: '1s' })).toBe(false)
+    expect(Policy.is({ _tag: 'Recurs', times: 3 })).toBe(false)
+    expect(Policy.is(Schedule.recurs(3))).toBe(false)
+  })
+
+  it('decode gives a fresh copy of the JSON, so that changing the input later changes nothing', () => {
+    const input = { intersect: [{ spaced: '1s' }, { recurs: 3 }] }
+    const p = decoded(input)
+    expect(p).toEqual(input)
+    expect(p).not.toBe(input)
+    input.intersect.push({ spaced: '1h' })
+    expect(Policy.encode(p)).toEqual({ intersect: [{ spaced: '1s' }, { recurs: 3 }] })
   })
 })
 
@@ -843,14 +881,51 @@ describe('describe', () => {
     )
   })
 
-  it('never throws for any decoded policy', () => {
-    fc.assert(
-      fc.property(policy, ({ json }) => {
-        expect(Policy.describe(decoded(json), { steps: 5 })).toMatch(
-          /^[A-Z(].*\. (With random seed 1|It never retries)/,
-        )
-      }),
-      { numRuns: 200 },
+  it.each<[unknown, string]>([
+    [
+      { retryOn: ['transient', { status: [409] }, { tag: ['Conflict', 'Locked'] }], of: { recurs: 2 } },
+      'At most 2 retries with no delay, retrying only transient failures, failures with status 409 or failures tagged Conflict or Locked. With random seed 1 and failures it retries, its delays are 0ms and 0ms, and it gives up after 2 retries.',
+    ],
+    [
+      { giveUpOn: { status: [401, 403] }, of: { spaced: '1s' } },
+      'A fixed delay of 1s, giving up at once on failures with status 401 or 403. With random seed 1 and failures it retries, its first 10 delays are 1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s and 1s, and it is still retrying after 10 failures.',
+    ],
+    [
+      { waitForHint: '5s', of: { retries: 2, base: '100ms' } },
+      "Exponential backoff from 100ms, doubling at each retry, at most 2 retries, waiting at least as long as a failure's retry hint asks (at most 5s). With random seed 1, its delays are 100ms and 200ms, and it gives up after 2 retries.",
+    ],
+    [
+      { resetAfter: '1m', of: { intersect: [{ fixed: '1s' }, { recurs: 1 }] } },
+      'Attempts due every 1s from the first (one that falls behind starts at once), at most 1 retry, starting over after an attempt that ran for 1m or more. With random seed 1, its only delay is 1s, and it gives up after 1 retry.',
+    ],
+    [
+      { intersect: [{ windowed: '10s' }, { recurs: 1 }] },
+      'Each attempt at the next boundary of 10s windows from the first, at most 1 retry. With random seed 1, its only delay is 10s, and it gives up after 1 retry.',
+    ],
+    [
+      { retries: 3, jitter: 'full' },
+      'A fixed delay of 0ms, with full jitter (each delay random between 0 and itself), at most 3 retries. With random seed 1, its delays are 0ms, 0ms and 0ms, and it gives up after 3 retries.',
+    ],
+  ])('describes %j', (json, text) => {
+    expect(Policy.describe(decoded(json))).toBe(text)
+  })
+
+  it('steps a policy that says what it retries with the input given, and says so', () => {
+    const json = { retryOn: { status: [503] }, of: { intersect: [{ spaced: 100 }, { recurs: 2 }] } }
+    expect(Policy.describe(decoded(json), { input: { status: 503 } })).toBe(
+      'A fixed delay of 100ms, at most 2 retries, retrying only failures with status 503. With random seed 1, its delays are 100ms and 100ms, and it gives up after 2 retries.',
+    )
+    expect(Policy.describe(decoded(json), { input: { status: 400 } })).toBe(
+      'A fixed delay of 100ms, at most 2 retries, retrying only failures with status 503. It never retries: the first failure is final.',
+    )
+  })
+
+  it('says what is wrong with a policy written in code instead of throwing', () => {
+    expect(Policy.describe({ spaced: '10 seconds' })).toBe(
+      `An invalid policy (Policy.describe: self must be a policy that Policy.decode accepts, got one it refuses: at self.spaced: expected ${DURATION}, got "10 seconds").`,
+    )
+    expect(Policy.describe(null as unknown as Policy.Policy)).toMatch(
+      /^An invalid policy \(.*at self: expected a policy/,
     )
   })
 })
@@ -952,6 +1027,65 @@ describe('docs/policies.md', () => {
       const [message] = spans(messageCell)
       if (message !== undefined) expect(messages[0], inputCell).toBe(message)
     }
+  })
+
+  it('the grammar table is Policy.grammar, row for row', () => {
+    const rows = tableAfter('## The grammar')
+    expect(rows.map(([json = '']) => spans(json)[0])).toEqual(Policy.grammar.combinators.map((c) => c.syntax))
+  })
+
+  it('the shorthand table is Policy.grammar.shorthand, row for row, each naming the combinator it applies', () => {
+    const rows = tableAfter('Its keys, in the order it applies them')
+    expect(rows.map(([key = '']) => spans(key)[0])).toEqual(Policy.grammar.shorthand.map((k) => k.key))
+    for (const [key = '', meaning = ''] of rows) {
+      const combinator = Policy.grammar.shorthand.find((k) => `\`${k.key}\`` === key)?.combinator
+      if (combinator !== undefined) expect(meaning, key).toMatch(new RegExp(`^\`${combinator}\`: `))
+    }
+  })
+
+  it('every jitter and every condition of the tables decodes', () => {
+    for (const [j = ''] of tableAfter('A jitter `J` is one of')) {
+      const json = (spans(j)[0] ?? '').replace(': a,', ': 0.8,').replace(': b }', ': 1.2 }')
+      expect(messagesOf({ jitter: JSON.parse(json), of: { recurs: 1 } }), j).toEqual([])
+    }
+    const conditions = tableAfter('## What to retry')
+    expect(conditions).toHaveLength(3)
+    for (const [c = ''] of conditions) {
+      expect(messagesOf({ retryOn: JSON.parse(spans(c)[0] ?? ''), of: { recurs: 1 } }), c).toEqual([])
+    }
+  })
+
+  it("the README's policy as JSON is the one that steps like the README's pipe; its shorthand caps, then jitters", () => {
+    const [, , , , , longhand, short] = policyBlocks
+    expect(longhand).toEqual(README_POLICY)
+    const capThenJitter = pipe(
+      Schedule.exponential(100),
+      Schedule.capDelay(2_000),
+      Schedule.jittered(),
+      Schedule.intersect(Schedule.recurs(5)),
+      Schedule.whileInput(Http.isTransient),
+      Schedule.waitForHint(5_000),
+      Schedule.upTo(10_000),
+    )
+    const schedule = Policy.toSchedule(decoded(short))
+    fc.assert(
+      fc.property(run, fc.integer(), (steps, seed) => {
+        expect(decisions(schedule, steps, Random.seeded(seed))).toEqual(
+          decisions(capThenJitter, steps, Random.seeded(seed)),
+        )
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('"adding a combinator is one entry" shows an entry of src/Policy.ts as it is', () => {
+    const [, entry] =
+      /## Adding a combinator is one entry[\s\S]*?```ts title="src\/Policy.ts"\n([\s\S]*?)```/.exec(page) ?? []
+    const source = readFileSync(join(__dirname, '..', 'src', 'Policy.ts'), 'utf8')
+    expect(entry).toMatch(/^ {2}\w+: (leaf|list|wrapper)\(\{\n/)
+    expect(source).toContain(entry)
+    const [name] = /\w+/.exec(entry ?? '') ?? []
+    expect(Policy.grammar.combinators.map((c) => c.name)).toContain(name)
   })
 
   it('the describe paragraphs are what describe says', () => {

@@ -25,6 +25,9 @@ describe('Policy types', () => {
       { intersect: [{ spaced: '1s' }, { recurs: 5 }] },
       { jitter: { min: 0.8, max: 1.2 }, of: { cap: 30_000, of: { fibonacci: '50ms' } } },
       { retries: 5, backoff: 'exponential', base: '100ms', max: '10s', jitter: 'full', deadline: '30s' },
+      { retryOn: ['transient', { status: [409] }, { tag: ['Conflict'] }], of: { recurs: 3 } },
+      { giveUpOn: { status: [401] }, of: { waitForHint: '5s', of: { resetAfter: '1m', of: { fixed: '1s' } } } },
+      { retries: 5, base: '100ms', retryOn: 'transient', waitForHint: '5s', deadline: '10s' },
     ]
     expectTypeOf(good).items.toEqualTypeOf<Policy.PolicyJson>()
     // @ts-expect-error recurs is a number
@@ -33,22 +36,39 @@ describe('Policy types', () => {
     const badJitter: Policy.PolicyJson = { jitter: 'partial', of: { recurs: 1 } }
     // @ts-expect-error an unknown backoff
     const badBackoff: Policy.PolicyJson = { retries: 3, backoff: 'quadratic', base: 1 }
-    void [badCount, badJitter, badBackoff]
+    // @ts-expect-error an unknown condition
+    const badCondition: Policy.PolicyJson = { retryOn: 'sometimes', of: { recurs: 1 } }
+    // @ts-expect-error statuses are numbers
+    const badStatus: Policy.PolicyJson = { retryOn: { status: ['503'] }, of: { recurs: 1 } }
+    // @ts-expect-error a wrapper needs the policy it wraps
+    const noOf: Policy.PolicyJson = { cap: '1s' }
+    void [badCount, badJitter, badBackoff, badCondition, badStatus, noOf]
   })
 
-  it('a decoded policy narrows on _tag', () => {
-    const p = {} as Policy.Policy
-    if (p._tag === 'Exponential') expectTypeOf(p.base).toEqualTypeOf<Duration.Duration>()
-    if (p._tag === 'Intersect') expectTypeOf(p.policies[0]).toEqualTypeOf<Policy.Policy>()
+  it('the types are derived from the table: Backoff, ShorthandJson, and a policy is its JSON', () => {
+    expectTypeOf<Policy.Policy>().toEqualTypeOf<Policy.PolicyJson>()
+    expectTypeOf<Policy.Backoff>().toEqualTypeOf<'exponential' | 'fibonacci' | 'linear' | 'constant'>()
+    expectTypeOf<keyof Policy.ShorthandJson>().toEqualTypeOf<
+      'backoff' | 'base' | 'factor' | 'max' | 'jitter' | 'retries' | 'retryOn' | 'waitForHint' | 'deadline'
+    >()
+    expectTypeOf<Policy.ShorthandJson['retryOn']>().toEqualTypeOf<
+      Policy.Condition | ReadonlyArray<Policy.Condition> | undefined
+    >()
+    expectTypeOf<Policy.ShorthandJson['max']>().toEqualTypeOf<Duration.DurationJson | undefined>()
   })
 
-  it('toSchedule serves any error type', () => {
-    const schedule = Policy.toSchedule({ _tag: 'Recurs', times: 3 })
-    expectTypeOf(schedule).toEqualTypeOf<Schedule.Schedule<unknown, unknown>>()
+  it('toSchedule serves any error type and outputs the retry count', () => {
+    const schedule = Policy.toSchedule({ retryOn: 'transient', of: { recurs: 3 } })
+    expectTypeOf(schedule).toEqualTypeOf<Schedule.Schedule<unknown, number>>()
     const call = TE.left<{ readonly status: number }, string>({ status: 503 })
     expectTypeOf(pipe(call, Retry.retrying(schedule))).toEqualTypeOf<
       TE.TaskEither<{ readonly status: number }, string>
     >()
+    const fallback = pipe(
+      call,
+      Retry.retryingOrElse(schedule, (_, retries) => TE.right(`after ${retries} retries`)),
+    )
+    expectTypeOf(fallback).toEqualTypeOf<TE.TaskEither<never, string>>()
   })
 
   it('describe takes a policy or a schedule, and an input of the schedule input type', () => {
