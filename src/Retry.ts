@@ -369,8 +369,10 @@ async function loop<E, A, Out, G>(
       if (budget !== undefined) guarded(recordSuccess(status.lastError), budget, undefined)
       return result as E.Right<A>
     }
-    if (result === ABORTED) return abort(aborted(signal as AbortSignal, status.lastError))
-    if (typeof result !== 'object' || result === null || result._tag !== 'Left') throw notAnEither(result)
+    if (typeof result !== 'object' || result === null || result._tag !== 'Left') {
+      if (result === ABORTED) return abort(aborted(signal as AbortSignal, status.lastError))
+      throw notAnEither(result)
+    }
     const error = result.left
     if (budget !== undefined) guarded(recordFailure(error), budget, undefined)
     if (signal !== undefined && signal.aborted) return abort(aborted(signal, O.some(error)))
