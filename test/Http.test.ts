@@ -188,6 +188,9 @@ describe('Http scenarios against a real server', () => {
       ),
     )()
     await clock.whenSleeping(1, 'timeout') // the first attempt's timeout
+    // the timer is armed before the request is sent: wait (in real time) until the server has it, so that the
+    // timeout cuts a request in flight rather than one not yet connected
+    while (server.requests() < 1) await new Promise((resolve) => setTimeout(resolve, 1))
     await clock.adjust(999)
     expect(log.seen).toEqual([])
     await clock.adjust(1)
