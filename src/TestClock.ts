@@ -96,8 +96,41 @@ interface Watcher {
   readonly resolve: () => void
 }
 
-/** Lets every queued promise callback run, including ones queued by those callbacks. */
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+/** The port pair behind `settle`, made on first use; the resolvers waiting on it, in order. */
+let channel: MessageChannel | undefined
+const waiting: Array<() => void> = []
+
+/** Node's ports keep the process alive while referenced: only while a `settle` waits. Browsers have no such method. */
+const keepAlive = (port: MessagePort, on: boolean): void => {
+  const node = port as MessagePort & { ref?: () => void; unref?: () => void }
+  if (on) node.ref?.()
+  else node.unref?.()
+}
+
+/**
+ * Lets every queued promise callback run, including ones queued by those callbacks: resolves in a macrotask, after the
+ * microtask queue has drained. A `MessageChannel` message is a macrotask on every platform (browsers, workers, Node,
+ * Deno, Bun) and, unlike `setTimeout(0)`, is not clamped to a minimum delay; `setTimeout` is the fallback where there
+ * is no `MessageChannel`.
+ */
+const settle = (): Promise<void> =>
+  new Promise((resolve) => {
+    if (typeof MessageChannel !== 'function') {
+      setTimeout(resolve, 0)
+      return
+    }
+    if (channel === undefined) {
+      const made = new MessageChannel()
+      made.port1.onmessage = () => {
+        waiting.shift()?.()
+        if (waiting.length === 0) keepAlive(made.port1, false)
+      }
+      channel = made
+    }
+    if (waiting.length === 0) keepAlive(channel.port1, true)
+    waiting.push(resolve)
+    channel.port2.postMessage(null)
+  })
 
 /**
  * A fresh virtual clock at time 0.
