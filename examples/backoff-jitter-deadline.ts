@@ -7,7 +7,8 @@
  * Run alone: npx tsx examples/backoff-jitter-deadline.ts
  */
 import { pipe } from 'fp-ts/function'
-import { Http, Operation, Random, Retry, Schedule, Timeout } from '../src/index'
+import { Operation, Random, Retry, Schedule, Timeout } from '../src/index'
+import * as Http from '../src/Http'
 import { isMain, startServer, timeline } from './support'
 
 export const policy = pipe(

@@ -7,7 +7,9 @@
  */
 import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
-import { Decode, Fallback, Http, Operation, Schedule, Timeout } from '../src/index'
+import { Fallback, Operation, Schedule, Timeout } from '../src/index'
+import * as Decode from '../src/Decode'
+import * as Http from '../src/Http'
 import { downUrl, isMain, sendJson, startServer, timeline } from './support'
 
 const Quote = t.type({ symbol: t.string, price: t.number, source: t.string })

@@ -9,7 +9,9 @@
  */
 import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
-import { CircuitBreaker, Decode, Http, Operation, Random, Retry, Schedule, Timeout } from '../src/index'
+import { CircuitBreaker, Operation, Random, Retry, Schedule, Timeout } from '../src/index'
+import * as Decode from '../src/Decode'
+import * as Http from '../src/Http'
 import { isMain, sendJson, startServer, timeline } from './support'
 
 const Joke = t.type({ id: t.number, joke: t.string })

@@ -10,7 +10,9 @@ import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
 import * as RTE from 'fp-ts/ReaderTaskEither'
 import * as t from 'io-ts'
-import { Decode, Http, Operation, Retry, Schedule, Timeout } from '../src/index'
+import { Operation, Retry, Schedule, Timeout } from '../src/index'
+import * as Decode from '../src/Decode'
+import * as Http from '../src/Http'
 import { isMain, readBody, sendJson, startServer, timeline } from './support'
 
 /** What we want from the model. */

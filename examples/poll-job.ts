@@ -13,7 +13,9 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import * as t from 'io-ts'
-import { Decode, Http, Operation, Random, type Retry, Timeout, Waiter } from '../src/index'
+import { Operation, Random, type Retry, Timeout, Waiter } from '../src/index'
+import * as Decode from '../src/Decode'
+import * as Http from '../src/Http'
 import { describeError, isMain, readBody, sendJson, startServer } from './support'
 
 const Job = t.union([

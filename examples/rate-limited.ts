@@ -6,7 +6,8 @@
  * Run alone: npx tsx examples/rate-limited.ts
  */
 import { pipe } from 'fp-ts/function'
-import { Http, Operation, Random, Retry, Schedule, Timeout } from '../src/index'
+import { Operation, Random, Retry, Schedule, Timeout } from '../src/index'
+import * as Http from '../src/Http'
 import { isMain, sendJson, startServer, timeline } from './support'
 
 export const policy = pipe(

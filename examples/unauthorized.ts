@@ -6,7 +6,8 @@
  */
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
-import { Http, Operation, Random, Retry } from '../src/index'
+import { Operation, Random, Retry } from '../src/index'
+import * as Http from '../src/Http'
 import { policy } from './flaky-api'
 import { isMain, sendJson, startServer, timeline } from './support'
 

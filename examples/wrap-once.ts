@@ -8,7 +8,9 @@
 import { pipe } from 'fp-ts/function'
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import * as t from 'io-ts'
-import { Decode, Http, type Operation, Retry, Schedule, Timeout } from '../src/index'
+import { type Operation, Retry, Schedule, Timeout } from '../src/index'
+import * as Decode from '../src/Decode'
+import * as Http from '../src/Http'
 import { isMain, sendJson, startServer } from './support'
 
 const User = t.type({ id: t.number, name: t.string })

@@ -31,7 +31,7 @@ import type { Any, Mapped } from './Operation'
  * the next prompt.
  *
  * @example
- * import { Decode } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
  *
  * const error: Decode.DecodeError = {
  *   _tag: 'DecodeError',
@@ -69,7 +69,7 @@ const decodeError = (reason: DecodeError['reason'], errors: ReadonlyArray<string
  * not decode.
  *
  * @example
- * import { Decode } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
  *
  * Decode.isDecodeError({ _tag: 'NetworkError' })
  * // => false
@@ -149,7 +149,7 @@ const TOO_DEEP_TO_VALIDATE = 'at $: nested too deep for the codec to follow (the
  *
  * @example
  * import * as t from 'io-ts'
- * import { Decode } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
  *
  * const Person = t.type({ name: t.string, age: t.number })
  * Decode.validate(Person)({ name: 'Ada', age: 'old' })
@@ -183,7 +183,7 @@ export const validate =
  * import { pipe } from 'fp-ts/function'
  * import * as TE from 'fp-ts/TaskEither'
  * import * as t from 'io-ts'
- * import { Decode } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
  *
  * const Person = t.type({ name: t.string, age: t.number })
  * const fetched: TE.TaskEither<'offline', unknown> = TE.right({ name: 'Ada', age: 36 })
@@ -214,7 +214,7 @@ const syntaxMessage = (error: unknown): string => (error instanceof Error ? erro
  * overflow the stack of a recursive codec.
  *
  * @example
- * import { Decode } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
  *
  * Decode.parseJson('['.repeat(Decode.MAX_DEPTH + 1) + ']'.repeat(Decode.MAX_DEPTH + 1))
  * // => Left(DecodeError) with reason 'InvalidJson': 'invalid JSON: nested deeper than 500 levels (Decode.MAX_DEPTH) at position 500, in: ...'
@@ -253,7 +253,7 @@ const parseScanned = (text: string, scan: D.JsonScan): E.Either<DecodeError, unk
  * on any input.
  *
  * @example
- * import { Decode } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
  *
  * Decode.parseJson('{"a":1}')
  * // => { _tag: 'Right', right: { a: 1 } }
@@ -380,7 +380,7 @@ const forEachBracketed = <A>(text: string, visit: Visit<A>): A | undefined => {
  * position 22`), or `NoJson` when the text has no candidate at all.
  *
  * @example
- * import { Decode } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
  *
  * Decode.extractJson('Sure! Here is the person:\n```json\n{"name": "Ada", "age": 36}\n```')
  * // => { _tag: 'Right', right: { name: 'Ada', age: 36 } }
@@ -437,7 +437,7 @@ export const extractJson = (text: string): E.Either<DecodeError, unknown> => {
  * import { pipe } from 'fp-ts/function'
  * import * as TE from 'fp-ts/TaskEither'
  * import * as t from 'io-ts'
- * import { Decode } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
  *
  * const Person = t.type({ name: t.string, age: t.number })
  * const reply: TE.TaskEither<never, string> = TE.right('Here you go: {"name": "Ada", "age": 36} Anything else?')

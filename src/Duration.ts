@@ -20,7 +20,7 @@ import * as check from './internal/validate'
  * how it was written (a number of milliseconds or a string with units).
  *
  * @example
- * import { Duration } from 'fp-ts-retry'
+ * import * as Duration from 'fp-ts-retry/duration'
  *
  * const d: Duration.Duration = { _tag: 'Duration', millis: 1500, spelling: '1.5s' }
  *
@@ -40,7 +40,7 @@ export interface Duration {
  * `ms`, `s`, `m`, `h` (`"100ms"`, `"0.5s"`, `".1s"`, `"2m"`, `"1h30m"`).
  *
  * @example
- * import { Duration } from 'fp-ts-retry'
+ * import * as Duration from 'fp-ts-retry/duration'
  *
  * const written: Duration.DurationJson = '1h30m'
  *
@@ -53,7 +53,7 @@ export type DurationJson = number | string
  * What a duration looks like, as the messages say it.
  *
  * @example
- * import { Duration } from 'fp-ts-retry'
+ * import * as Duration from 'fp-ts-retry/duration'
  *
  * Duration.EXPECTED
  * // => 'a duration (milliseconds, or a string like "250ms", "1.5s", "2m", "1h30m")'
@@ -120,7 +120,7 @@ const hint = (text: string): string =>
  * helps). Linear in the length of the text, however long.
  *
  * @example
- * import { Duration } from 'fp-ts-retry'
+ * import * as Duration from 'fp-ts-retry/duration'
  *
  * Duration.parse('1.5s')
  * // => right({ _tag: 'Duration', millis: 1500, spelling: '1.5s' })
@@ -149,7 +149,7 @@ export const parse = (input: unknown): E.Either<string, Duration> => {
  * A duration of `millis` milliseconds, spelled as that number.
  *
  * @example
- * import { Duration } from 'fp-ts-retry'
+ * import * as Duration from 'fp-ts-retry/duration'
  *
  * Duration.millis(250)
  * // => { _tag: 'Duration', millis: 250, spelling: 250 }
@@ -173,7 +173,7 @@ export const millis = (millis: number): Duration => ({
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Duration } from 'fp-ts-retry'
+ * import * as Duration from 'fp-ts-retry/duration'
  *
  * E.map(Duration.encode)(Duration.parse('100ms'))
  * // => right('100ms')
@@ -192,7 +192,7 @@ const trimmed = (n: number, digits: number): string => String(Number(n.toFixed(d
  * minutes and seconds. It parses back with {@link parse}.
  *
  * @example
- * import { Duration } from 'fp-ts-retry'
+ * import * as Duration from 'fp-ts-retry/duration'
  *
  * [Duration.format(250), Duration.format(1500), Duration.format(90_000), Duration.format(5_400_000)]
  * // => ['250ms', '1.5s', '1m30s', '1h30m']
@@ -222,7 +222,7 @@ export const format = (ms: number): string => {
  * readable message.
  *
  * @example
- * import { Duration } from 'fp-ts-retry'
+ * import * as Duration from 'fp-ts-retry/duration'
  *
  * Duration.codec.decode('2m')
  * // => right({ _tag: 'Duration', millis: 120000, spelling: '2m' })

@@ -180,11 +180,7 @@ export function firstSuccess<const T extends CancellableAlternatives<unknown>, O
   alternatives: T,
   schedule: Schedule.Schedule<ErrorOf<T[number]>, Out>,
   options?: Retry.RetryOptions<ErrorOf<T[number]>>,
-): ReaderTaskEither<
-  EnvOf<T[number]> & Env,
-  ErrorOf<T[number]> | Retry.Aborted<ErrorOf<T[number]>>,
-  ValueOf<T[number]>
->
+): ReaderTaskEither<EnvOf<T[number]> & Env, ErrorOf<T[number]> | Retry.Aborted<ErrorOf<T[number]>>, ValueOf<T[number]>>
 export function firstSuccess<In, Out, H = In>(
   schedule: Schedule.Schedule<In, Out>,
   options?: Retry.RetryOptions<H>,

@@ -13,7 +13,7 @@
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const policy = Grpc.decode({
  *   maxAttempts: 4,
@@ -51,7 +51,7 @@ import * as S from './Schedule'
  * The gRPC status codes by name.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * Grpc.STATUS_CODES.UNAVAILABLE
  * // => 14
@@ -83,7 +83,7 @@ export const STATUS_CODES = {
  * The name of a gRPC status code, such as `"UNAVAILABLE"`.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const name: Grpc.StatusName = 'RESOURCE_EXHAUSTED'
  *
@@ -98,7 +98,7 @@ export type StatusName = keyof typeof STATUS_CODES
  * the JSON are turned into names).
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const policy: Grpc.RetryPolicy = {
  *   maxAttempts: 4,
@@ -128,7 +128,7 @@ export interface RetryPolicy {
  * A gRPC `retryPolicy` as written in a service config.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const json: Grpc.RetryPolicyJson = {
  *   maxAttempts: 4,
@@ -154,7 +154,7 @@ export interface RetryPolicyJson {
  * larger values are treated as 5, without being an error.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * Grpc.MAX_ATTEMPTS
  * // => 5
@@ -170,7 +170,7 @@ export const MAX_ATTEMPTS = 5
  * than 0 whose decimal places beyond 3 are ignored (0.5466 counts as 0.546).
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const throttling: Grpc.RetryThrottling = { maxTokens: 10, tokenRatio: 0.1 }
  *
@@ -191,7 +191,7 @@ export interface RetryThrottling {
  * value is negative or unparsable (`value` is what the server sent).
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const pushbacks: ReadonlyArray<Grpc.Pushback> = [
  *   { _tag: 'RetryIn', millis: 250 },
@@ -208,7 +208,7 @@ export type Pushback =
  * The metadata key by which a server pushes back (gRFC A6).
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * Grpc.PUSHBACK_KEY
  * // => 'grpc-retry-pushback-ms'
@@ -223,7 +223,7 @@ export const PUSHBACK_KEY = 'grpc-retry-pushback-ms'
  *
  * @example
  * import * as O from 'fp-ts/Option'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * // errors that carry their pushback already parsed
  * const options: Grpc.ScheduleOptions = {
@@ -320,7 +320,7 @@ const decodeAt = (input: unknown, root: string): D.Result<RetryPolicy> => D.guar
  * `"unavailable"`) or numbers (0 to 16). Unknown keys are refused.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * Grpc.decode({ maxAttempts: 1, initialBackoff: '0.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: [] })
  * // => left({ _tag: 'PolicyError', messages: [
@@ -342,7 +342,7 @@ export const decode = (input: unknown): E.Either<PolicyError, RetryPolicy> =>
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const json = { maxAttempts: 3, initialBackoff: '.5s', maxBackoff: '5s', backoffMultiplier: 1.5, retryableStatusCodes: [14] }
  * E.map(Grpc.encode)(Grpc.decode(json))
@@ -368,7 +368,7 @@ const isDuration = (u: unknown): u is Duration =>
  *
  * @example
  * import * as t from 'io-ts'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const MethodConfig = t.type({ retryPolicy: Grpc.codec })
  *
@@ -436,7 +436,7 @@ const decodeThrottlingAt = (input: unknown, root: string): D.Result<RetryThrottl
  * would count as 0) is refused too. Unknown keys are refused.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * Grpc.decodeThrottling({ maxTokens: 1001, tokenRatio: 0 })
  * // => left({ _tag: 'PolicyError', messages: [
@@ -458,7 +458,7 @@ export const decodeThrottling = (input: unknown): E.Either<PolicyError, RetryThr
  *
  * @example
  * import * as t from 'io-ts'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const ServiceConfig = t.partial({ retryThrottling: Grpc.throttlingCodec })
  *
@@ -485,7 +485,7 @@ export const throttlingCodec: t.Type<RetryThrottling, RetryThrottling, unknown> 
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const json = { maxAttempts: 10, initialBackoff: '1s', maxBackoff: '5s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
  * E.map(Grpc.retries)(Grpc.decode(json))
@@ -519,7 +519,8 @@ const JITTER_SPREAD = 0.4
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc, Random, Schedule } from 'fp-ts-retry'
+ * import { Random, Schedule } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const json = { maxAttempts: 4, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
  * E.map((p: Grpc.RetryPolicy) => Schedule.simulate(Grpc.toSchedule(p), [14, 14, 14, 14], { random: Random.constant(0.5) }))(Grpc.decode(json))
@@ -557,7 +558,8 @@ export const toSchedule = (self: RetryPolicy, options?: ScheduleOptions): S.Sche
  * @example
  * import * as E from 'fp-ts/Either'
  * import { pipe } from 'fp-ts/function'
- * import { Grpc, Schedule } from 'fp-ts-retry'
+ * import { Schedule } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * type RpcError = { code: number; details: string }
  * const json = { maxAttempts: 3, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
@@ -581,7 +583,7 @@ export const isRetryable =
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const json = { maxAttempts: 4, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
  * E.map(Grpc.describe)(Grpc.decode(json))
@@ -620,7 +622,7 @@ const PUSHBACK_MAX_LENGTH = 11
  * at all. Never throws; linear in the length of the value.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * ['250', '0', '-1', '007', '1.5', 'soon', '2147483648'].map(Grpc.parsePushback)
  * // => [{ _tag: 'RetryIn', millis: 250 }, { _tag: 'RetryIn', millis: 0 }, { _tag: 'DontRetry', value: '-1' },
@@ -660,7 +662,7 @@ const metadataValues = (metadata: unknown, key: string): ReadonlyArray<unknown> 
  * reads as `none`). The default pushback reader of {@link toSchedule}.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * Grpc.pushbackOf({ code: 14, metadata: { 'grpc-retry-pushback-ms': '500' } })
  * // => some({ _tag: 'RetryIn', millis: 500 })
@@ -710,7 +712,7 @@ const statusOf = (error: unknown): number | string | undefined => {
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const json = { maxAttempts: 3, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
  * E.map((p: Grpc.RetryPolicy) => [{ code: 14 }, { code: 3 }, { code: 3, metadata: { 'grpc-retry-pushback-ms': '-1' } }].map(Grpc.isThrottlingFailure(p)))(Grpc.decode(json))
@@ -739,7 +741,8 @@ export const isThrottlingFailure =
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Budget, Grpc } from 'fp-ts-retry'
+ * import { Budget } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const json = { maxAttempts: 3, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
  * const budget = E.map((p: Grpc.RetryPolicy) => Grpc.throttle({ maxTokens: 10, tokenRatio: 0.1 }, p)())(Grpc.decode(json))
@@ -767,7 +770,7 @@ export const throttle = (config: RetryThrottling, policy: RetryPolicy): IO<Budge
  * ends the call. Status codes are held by their upper-case name.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const policy: Grpc.HedgingPolicy = {
  *   maxAttempts: 3,
@@ -791,7 +794,7 @@ export interface HedgingPolicy {
  * A gRPC `hedgingPolicy` as written in a service config.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const json: Grpc.HedgingPolicyJson = { maxAttempts: 4, hedgingDelay: '.5s', nonFatalStatusCodes: ['UNAVAILABLE', 13] }
  *
@@ -813,7 +816,7 @@ export interface HedgingPolicyJson {
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const config = E.map(Grpc.toHedge)(Grpc.decodeHedging({ maxAttempts: 2, nonFatalStatusCodes: ['UNAVAILABLE'] }))
  * E.map((c: Grpc.HedgeConfig) => c.nonFatal({ code: 14 }))(config)
@@ -878,7 +881,7 @@ const decodeHedgingAt = (input: unknown, root: string): D.Result<HedgingPolicy> 
  * or numbers (0 to 16). Unknown keys are refused.
  *
  * @example
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * Grpc.decodeHedging({ maxAttempts: 1, hedgingDelay: '-1s', nonFatalStatusCodes: ['UNAVAILABEL'] })
  * // => left({ _tag: 'PolicyError', messages: [
@@ -901,7 +904,7 @@ export const decodeHedging = (input: unknown): E.Either<PolicyError, HedgingPoli
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * E.map(Grpc.encodeHedging)(Grpc.decodeHedging({ maxAttempts: 3, hedgingDelay: '.5s', nonFatalStatusCodes: [14] }))
  * // => right({ maxAttempts: 3, hedgingDelay: '.5s', nonFatalStatusCodes: ['UNAVAILABLE'] })
@@ -926,7 +929,7 @@ const isHedgingDelay = (u: unknown): u is Duration =>
  *
  * @example
  * import * as t from 'io-ts'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const MethodConfig = t.partial({ retryPolicy: Grpc.codec, hedgingPolicy: Grpc.hedgingCodec })
  *
@@ -957,7 +960,7 @@ export const hedgingCodec: t.Type<HedgingPolicy, HedgingPolicyJson, unknown> = n
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * E.map(Grpc.hedges)(Grpc.decodeHedging({ maxAttempts: 10, hedgingDelay: '1s', nonFatalStatusCodes: ['UNAVAILABLE'] }))
  * // => right(4)
@@ -973,7 +976,7 @@ export const hedges = (self: HedgingPolicy): number => Math.min(self.maxAttempts
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Grpc } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const policy = Grpc.decodeHedging({ maxAttempts: 2, nonFatalStatusCodes: ['UNAVAILABLE'] })
  * E.map((p: Grpc.HedgingPolicy) => [14, 'unavailable', 3].map(Grpc.isNonFatal(p)))(policy)
@@ -1005,7 +1008,8 @@ export const isNonFatal =
  * import * as E from 'fp-ts/Either'
  * import { pipe } from 'fp-ts/function'
  * import * as TE from 'fp-ts/TaskEither'
- * import { Grpc, Hedge, Schedule } from 'fp-ts-retry'
+ * import { Hedge, Schedule } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * type RpcError = { readonly code: number; readonly details: string }
  * const getFeature: TE.TaskEither<RpcError, string> = TE.right('feature')
@@ -1046,7 +1050,8 @@ export const toHedge = (self: HedgingPolicy): HedgeConfig => {
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Budget, Grpc } from 'fp-ts-retry'
+ * import { Budget } from 'fp-ts-retry'
+ * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * const policy = Grpc.decodeHedging({ maxAttempts: 3, hedgingDelay: '.1s', nonFatalStatusCodes: ['UNAVAILABLE'] })
  * const budget = E.map((p: Grpc.HedgingPolicy) => Grpc.throttleHedging({ maxTokens: 10, tokenRatio: 0.1 }, p)())(policy)

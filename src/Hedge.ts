@@ -260,7 +260,8 @@ export interface LoadBoundOptions {
  * (`Http.isTransient`) fit every operation.
  *
  * @example
- * import { Budget, Hedge, Http, TestClock } from 'fp-ts-retry'
+ * import { Budget, Hedge, TestClock } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const options: Hedge.HedgeOptions<unknown> = {
  *   clock: TestClock.make(),

@@ -30,7 +30,7 @@ import type { Env } from './Operation'
  *
  * @example
  * import * as O from 'fp-ts/Option'
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const refused: Http.NetworkError = {
  *   _tag: 'NetworkError',
@@ -69,7 +69,7 @@ export interface NetworkError {
  *
  * @example
  * import * as O from 'fp-ts/Option'
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const limited: Http.HttpError = {
  *   _tag: 'HttpError',
@@ -103,7 +103,7 @@ export interface HttpError {
  * Every way a request can fail: match it exhaustively on `_tag`.
  *
  * @example
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const describe = (error: Http.FetchError): string => {
  *   switch (error._tag) {
@@ -128,7 +128,7 @@ export type FetchError = NetworkError | HttpError
  * `URLSearchParams`), not a stream: a retry sends it once per attempt.
  *
  * @example
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const options: Http.RequestOptions = {
  *   method: 'POST',
@@ -204,7 +204,7 @@ const parseHttpDate = (value: string, now: number): O.Option<number> => {
  * with `Schedule.waitForHint`.
  *
  * @example
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const now = Date.parse('2025-01-01T00:00:00Z')
  * Http.parseRetryAfter('2', now)
@@ -233,7 +233,7 @@ export const parseRetryAfter = (value: string, now: number): O.Option<number> =>
  * number of milliseconds. Anything else is `none`.
  *
  * @example
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * Http.parseRetryAfterMs('1500')
  * // => { _tag: 'Some', value: 1500 }
@@ -254,7 +254,7 @@ export const parseRetryAfterMs = (value: string): O.Option<number> => {
  * it is valid, else `Retry-After` (see {@link parseRetryAfter}), else `none`.
  *
  * @example
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * Http.retryAfter(new Headers({ 'retry-after': '3' }), Date.now())
  * // => { _tag: 'Some', value: 3000 }
@@ -285,7 +285,7 @@ export const retryAfter = (headers: Headers | Readonly<Record<string, string>>, 
  * The statuses {@link isTransient} retries: 408, 429, 500, 502, 503, 504.
  *
  * @example
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * Http.transientStatuses.has(503)
  * // => true
@@ -301,7 +301,7 @@ export const transientStatuses: ReadonlySet<number> = classify.transientStatuses
  * wrong: 400, 401, 403, 404, 422...) nor 501 Not Implemented.
  *
  * @example
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * [429, 503, 401, 501].map(Http.isTransientStatus)
  * // => [true, true, false, false]
@@ -331,7 +331,8 @@ export const isTransientStatus = (status: number): boolean => transientStatuses.
  * @example
  * import { pipe } from 'fp-ts/function'
  * import * as O from 'fp-ts/Option'
- * import { Http, Schedule } from 'fp-ts-retry'
+ * import { Schedule } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const policy = pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(5)), Schedule.whileInput(Http.isTransient))
  * const unauthorized: Http.HttpError = {
@@ -477,7 +478,8 @@ const send = <A>(
  *
  * @example
  * import { pipe } from 'fp-ts/function'
- * import { Http, Operation, Retry, Schedule, Timeout } from 'fp-ts-retry'
+ * import { Operation, Retry, Schedule, Timeout } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const getStatus = pipe(
  *   Http.request('http://127.0.0.1:8080/health'),
@@ -502,7 +504,8 @@ export const request = (url: string | URL, options: RequestOptions = {}): Reader
  *
  * @example
  * import { pipe } from 'fp-ts/function'
- * import { Http, Retry, Schedule, Timeout } from 'fp-ts-retry'
+ * import { Retry, Schedule, Timeout } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const page = pipe(
  *   Http.text('http://127.0.0.1:8080/readme.txt'),
@@ -525,7 +528,8 @@ export const text = (url: string | URL, options: RequestOptions = {}): ReaderTas
  * @example
  * import { pipe } from 'fp-ts/function'
  * import * as t from 'io-ts'
- * import { Decode, Http } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const Joke = t.type({ id: t.number, joke: t.string })
  * const joke = pipe(Http.json('http://127.0.0.1:8080/joke'), Decode.decode(Joke))
@@ -545,7 +549,7 @@ export const json = (
  * The longest hint {@link parseRetryAfter} can return (`Schedule.MAX_DELAY`).
  *
  * @example
- * import { Http } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * Http.parseRetryAfter('9'.repeat(400), 0)
  * // => { _tag: 'Some', value: Http.MAX_RETRY_AFTER }

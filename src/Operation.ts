@@ -143,7 +143,8 @@ type WithSignal<R> = [R] extends [Env] ? R : R & Env
  *
  * @example
  * import * as TE from 'fp-ts/TaskEither'
- * import { Decode, Operation } from 'fp-ts-retry'
+ * import { Operation } from 'fp-ts-retry'
+ * import * as Decode from 'fp-ts-retry/decode'
  *
  * type T = Operation.Mapped<TE.TaskEither<'down', unknown>, Decode.DecodeError, number> // TaskEither<'down' | DecodeError, number>
  *

@@ -14,7 +14,8 @@
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Policy, Schedule } from 'fp-ts-retry'
+ * import { Schedule } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * const decoded = Policy.decode({ retries: 3, base: '100ms', max: '1s' })
  * E.map((p: Policy.Policy) => Schedule.simulate(Policy.toSchedule(p), [1, 2, 3, 4, 5]))(decoded)
@@ -46,7 +47,7 @@ import * as S from './Schedule'
  * names a duration field that may not be shorter than another.
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.grammar.combinators.find((c) => c.name === 'decorrelatedJitter')?.body
  * // => { _tag: 'Struct', fields: [{ name: 'base', shape: { _tag: 'Duration' }, optional: false }, { name: 'cap', shape: { _tag: 'Duration' }, optional: false }], atLeast: ['cap', 'base'] }
@@ -75,7 +76,7 @@ export type Shape =
  * a factor uniform in `[a, b)`, `0 <= a <= b`).
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.decode({ jitter: { min: 0.8, max: 1.2 }, of: { spaced: '1s' } })._tag
  * // => 'Right'
@@ -94,7 +95,8 @@ export type JitterJson = 'full' | 'equal' | { readonly min: number; readonly max
  * defensively: any value can be tested, and none throws.
  *
  * @example
- * import { Policy, Schedule } from 'fp-ts-retry'
+ * import { Schedule } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * const retryOn: ReadonlyArray<Policy.Condition> = ['transient', { status: [409] }, { tag: ['Conflict'] }]
  * const policy = Policy.toSchedule({ retryOn, of: { recurs: 3 } })
@@ -543,7 +545,7 @@ type BackoffOf<X> = X extends { readonly backoff: BackoffSpec<unknown, infer B> 
  * built from `base` (`"constant"` is `spaced`).
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * const backoff: Policy.Backoff = 'fibonacci'
  * Policy.decode({ retries: 3, backoff, base: '10ms' })._tag
@@ -561,7 +563,7 @@ export type Backoff = { [K in Name]: BackoffOf<Table[K]> }[Name]
  * language under another key (see {@link grammar}).
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * const json: Policy.ShorthandJson = { retries: 5, base: '100ms', max: '2s', retryOn: 'transient', deadline: '10s' }
  * Policy.decode(json)._tag
@@ -585,7 +587,7 @@ export type ShorthandJson = Flat<
  * but for the rules a type cannot say (ranges, `cap >= base`, the limits).
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * const json: Policy.PolicyJson = {
  *   upTo: '30s',
@@ -605,7 +607,8 @@ export type PolicyJson = { [K in Name]: NodeJson<K> }[Name] | ShorthandJson
  * as `decode` does) accepts it.
  *
  * @example
- * import { Policy, Schedule } from 'fp-ts-retry'
+ * import { Schedule } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * const policy: Policy.Policy = { intersect: [{ exponential: { base: '100ms' } }, { recurs: 3 }] }
  * Schedule.simulate(Policy.toSchedule(policy), [1, 2, 3, 4])
@@ -622,7 +625,7 @@ export type Policy = PolicyJson
  * non-negative integer, got -3`).
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.decode({ recurs: -3 })
  * // => left({ _tag: 'PolicyError', messages: ['at policy.recurs: expected a non-negative integer, got -3'] })
@@ -741,7 +744,7 @@ const syntaxOf = (shape: Shape): string => {
  * `n` a number, `J` a jitter, `C` a condition, `P` a policy).
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.grammar.combinators.find((c) => c.name === 'cap')
  * // => { name: 'cap', nests: 'wrapper', body: { _tag: 'Duration' }, syntax: '{ "cap": D, "of": P }' }
@@ -762,7 +765,7 @@ export interface Combinator {
  * `factor`, which choose the backoff).
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.grammar.shorthand.find((k) => k.key === 'max')
  * // => { key: 'max', body: { _tag: 'Duration' }, combinator: 'cap' }
@@ -781,7 +784,7 @@ export interface ShorthandKey {
  * them, and the shorthand's keys in the order the shorthand applies them.
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.grammar.shorthand.map((k) => k.key)
  * // => ['backoff', 'base', 'factor', 'max', 'jitter', 'retries', 'retryOn', 'waitForHint', 'deadline']
@@ -801,7 +804,7 @@ export interface Grammar {
  * policies from it, and check the reference in docs/policies.md against it).
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.grammar.combinators.filter((c) => c.nests === 'list').map((c) => c.syntax)
  * // => ['{ "intersect": [P, ...] }', '{ "union": [P, ...] }', '{ "andThen": [P, ...] }']
@@ -948,7 +951,7 @@ const policy: D.Decoder<Node> = (value, path) => {
  * the limit, however deep (or cyclic) the input; {@link is} says `false`.
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * let json: unknown = { recurs: 3 }
  * for (let i = 0; i < Policy.MAX_DEPTH; i++) json = { cap: '1s', of: json }
@@ -967,7 +970,7 @@ export const MAX_DEPTH = 100
  * limits, every policy that decodes builds and runs.
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.decode({ intersect: Array(20_000).fill({ recurs: 1 }) })
  * // => left({ _tag: 'PolicyError', messages: ['at policy.intersect: expected at most 1000 policies (...), got an array of 20000'] })
@@ -983,7 +986,7 @@ export const MAX_POLICIES = 1000
  * this limit; {@link is} says `false`.
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.decode({ fromDelays: Array(300_000).fill('1s') })
  * // => left({ _tag: 'PolicyError', messages: ['at policy.fromDelays: expected at most 10000 delays (...), got an array of 300000'] })
@@ -1106,7 +1109,7 @@ const decodeAt = (input: unknown, root: string): D.Result<Policy> =>
  * decodes builds with {@link toSchedule} and runs.
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.decode({ intersect: [{ spaced: '1s' }, { recurs: -3 }] })
  * // => left({ _tag: 'PolicyError', messages: ['at policy.intersect[1].recurs: expected a non-negative integer, got -3'] })
@@ -1125,7 +1128,7 @@ export const decode = (input: unknown): E.Either<PolicyError, Policy> => E.mapLe
  * time on any text). Then the limits of {@link decode} apply.
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.decodeJson('{ "retries": 3, "base": "100ms" }')
  * // => right({ retries: 3, base: '100ms' })
@@ -1163,7 +1166,7 @@ export const decodeJson = (text: string): E.Either<PolicyError, Policy> => {
  *
  * @example
  * import * as E from 'fp-ts/Either'
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * E.map(Policy.encode)(Policy.decode({ cap: '10s', of: { exponential: { base: '100ms' } } }))
  * // => right({ cap: '10s', of: { exponential: { base: '100ms' } } })
@@ -1180,7 +1183,7 @@ export const encode = (self: Policy): PolicyJson => self
  * cyclic or very deep one, a proxy whose traps throw, are `false`.
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.is({ recurs: 3 })
  * // => true
@@ -1200,7 +1203,7 @@ export const is = (u: unknown): u is Policy => E.isRight(decodeAt(u, 'policy'))
  *
  * @example
  * import * as t from 'io-ts'
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * const Config = t.type({ retry: Policy.codec })
  * Config.decode({ retry: { retries: 3, base: '100ms' } })._tag
@@ -1337,7 +1340,8 @@ const checked = (self: Policy, name: string): Node => {
  * policies (at most {@link MAX_POLICIES}).
  *
  * @example
- * import { Policy, Schedule } from 'fp-ts-retry'
+ * import { Schedule } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * const policy = Policy.toSchedule({ intersect: [{ fibonacci: '10ms' }, { recurs: 4 }] })
  * Schedule.simulate(policy, Array(9).fill(0))
@@ -1414,7 +1418,7 @@ const summary = (node: Node): string => {
  * Options of {@link describe}.
  *
  * @example
- * import { Policy } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.describe({ spaced: '1s' }, { steps: 2, seed: 7 } satisfies Policy.DescribeOptions<unknown>)
  * // => 'A fixed delay of 1s. With random seed 7, its first 2 delays are 1s and 1s, and it is still retrying after 2 failures.'
@@ -1447,7 +1451,8 @@ const isSchedule = <In>(self: Policy | S.Schedule<In, unknown>): self is S.Sched
  * and ending can be shown. Never throws.
  *
  * @example
- * import { Policy, Schedule } from 'fp-ts-retry'
+ * import { Schedule } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.describe({ retries: 3, base: '100ms' })
  * // => 'Exponential backoff from 100ms, doubling at each retry, at most 3 retries. With random seed 1, its delays are 100ms, 200ms and 400ms, and it gives up after 3 retries.'
@@ -1521,7 +1526,8 @@ const sentence = <In>(
  *
  * @example
  * import { pipe } from 'fp-ts/function'
- * import { Policy, Schedule } from 'fp-ts-retry'
+ * import { Schedule } from 'fp-ts-retry'
+ * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.preview(pipe(Schedule.exponential(100), Schedule.intersect(Schedule.recurs(2))))
  * // => 'With random seed 1, its delays are 100ms and 200ms, and it gives up after 2 retries.'

@@ -592,7 +592,8 @@ export interface Limited {
  * @example
  * import { pipe } from 'fp-ts/function'
  * import * as TE from 'fp-ts/TaskEither'
- * import { Http, RateLimit, Retry, Schedule } from 'fp-ts-retry'
+ * import { RateLimit, Retry, Schedule } from 'fp-ts-retry'
+ * import * as Http from 'fp-ts-retry/http'
  *
  * const limiter = RateLimit.make({ rate: 10, maxWait: 0 })() // fail at once over 10 calls a second
  * const policy = pipe(

@@ -1,6 +1,13 @@
 /**
  * fp-ts-retry: typed, composable retry schedules for fp-ts `TaskEither`.
  *
+ * The integrations have their own entries, one per module:
+ * `import * as Decode from 'fp-ts-retry/decode'`,
+ * `import * as Duration from 'fp-ts-retry/duration'`,
+ * `import * as Grpc from 'fp-ts-retry/grpc'`,
+ * `import * as Http from 'fp-ts-retry/http'`,
+ * `import * as Policy from 'fp-ts-retry/policy'`.
+ *
  * @example
  * import { Schedule, Retry, TestClock, Random, Clock } from 'fp-ts-retry'
  *
@@ -10,14 +17,9 @@ export * as Budget from './Budget'
 export * as Bulkhead from './Bulkhead'
 export * as CircuitBreaker from './CircuitBreaker'
 export * as Clock from './Clock'
-export * as Decode from './Decode'
-export * as Duration from './Duration'
 export * as Fallback from './Fallback'
-export * as Grpc from './Grpc'
 export * as Hedge from './Hedge'
-export * as Http from './Http'
 export * as Operation from './Operation'
-export * as Policy from './Policy'
 export * as Random from './Random'
 export * as RateLimit from './RateLimit'
 export * as Repeat from './Repeat'

@@ -11,7 +11,8 @@ import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Bulkhead, Clock, Http, Random, Retry, Schedule, TestClock, Timeout } from '../src/index'
+import { Bulkhead, Clock, Random, Retry, Schedule, TestClock, Timeout } from '../src/index'
+import * as Http from '../src/Http'
 import type { Operation } from '../src/index'
 
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length

@@ -4,7 +4,8 @@ import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
-import { CircuitBreaker, Http, Random, Retry, Schedule, TestClock } from '../src/index'
+import { CircuitBreaker, Random, Retry, Schedule, TestClock } from '../src/index'
+import * as Http from '../src/Http'
 import type { Operation } from '../src/index'
 
 /** An HTTP error response, as `Http.request` reports it. */

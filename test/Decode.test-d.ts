@@ -2,7 +2,8 @@ import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { describe, expectTypeOf, it } from 'vitest'
-import { Decode, Retry, Schedule } from '../src/index'
+import { Retry, Schedule } from '../src/index'
+import * as Decode from '../src/Decode'
 
 const Person = t.type({ name: t.string, age: t.number })
 type Person = t.TypeOf<typeof Person>

@@ -9,7 +9,8 @@ import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
-import { Decode, Retry, Schedule, TestClock } from '../src/index'
+import { Retry, Schedule, TestClock } from '../src/index'
+import * as Decode from '../src/Decode'
 
 const Person = t.type({ name: t.string, age: t.number })
 

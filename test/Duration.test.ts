@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
 import * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
-import { Duration } from '../src/index'
+import * as Duration from '../src/Duration'
 
 const millisOf = (input: unknown): number | string =>
   E.match<string, Duration.Duration, number | string>(

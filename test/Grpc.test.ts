@@ -4,7 +4,8 @@ import { pipe } from 'fp-ts/function'
 import type * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
-import { Grpc, Random, Retry, Schedule, TestClock } from '../src/index'
+import { Random, Retry, Schedule, TestClock } from '../src/index'
+import * as Grpc from '../src/Grpc'
 
 /** The retry policy of the gRPC retry design (gRFC A6). */
 const A6 = {

@@ -3,7 +3,9 @@ import type * as O from 'fp-ts/Option'
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type * as TE from 'fp-ts/TaskEither'
 import { describe, expectTypeOf, it } from 'vitest'
-import { CircuitBreaker, Grpc, Hedge, Http, Retry, Schedule, Timeout } from '../src/index'
+import { CircuitBreaker, Hedge, Retry, Schedule, Timeout } from '../src/index'
+import * as Grpc from '../src/Grpc'
+import * as Http from '../src/Http'
 import type { Operation } from '../src/index'
 
 interface Http503 {

@@ -12,19 +12,9 @@ import fc from 'fast-check'
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import { simulate, strategies } from '../bench/hedge/sim'
-import {
-  Budget,
-  CircuitBreaker,
-  Clock,
-  Grpc,
-  Hedge,
-  Http,
-  Operation,
-  Retry,
-  Schedule,
-  TestClock,
-  Timeout,
-} from '../src/index'
+import { Budget, CircuitBreaker, Clock, Hedge, Operation, Retry, Schedule, TestClock, Timeout } from '../src/index'
+import * as Grpc from '../src/Grpc'
+import * as Http from '../src/Http'
 import { reply, serve, type TestServer } from './support/server'
 
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length

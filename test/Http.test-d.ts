@@ -4,7 +4,9 @@ import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { describe, expectTypeOf, it } from 'vitest'
-import { CircuitBreaker, Decode, Http, Operation, Retry, Schedule, Timeout } from '../src/index'
+import { CircuitBreaker, Operation, Retry, Schedule, Timeout } from '../src/index'
+import * as Decode from '../src/Decode'
+import * as Http from '../src/Http'
 
 describe('Http types', () => {
   it('the error union can be matched exhaustively', () => {

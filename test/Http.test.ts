@@ -8,7 +8,8 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CircuitBreaker, Http, Operation, Retry, Schedule, TestClock, Timeout } from '../src/index'
+import { CircuitBreaker, Operation, Retry, Schedule, TestClock, Timeout } from '../src/index'
+import * as Http from '../src/Http'
 import { refusedUrl, reply, serve, type TestServer } from './support/server'
 
 const policy = pipe(

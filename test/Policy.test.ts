@@ -8,7 +8,10 @@ import type * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { PathReporter } from 'io-ts/PathReporter'
 import { describe, expect, it } from 'vitest'
-import { Grpc, Http, Policy, Random, Retry, Schedule, TestClock } from '../src/index'
+import { Random, Retry, Schedule, TestClock } from '../src/index'
+import * as Grpc from '../src/Grpc'
+import * as Http from '../src/Http'
+import * as Policy from '../src/Policy'
 import { decisions, policy, run } from './policy-arbitrary'
 
 const FAILURES: ReadonlyArray<unknown> = Array(15).fill('boom')

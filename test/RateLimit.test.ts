@@ -10,7 +10,8 @@ import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Clock, Http, RateLimit, Retry, Schedule, TestClock } from '../src/index'
+import { Clock, RateLimit, Retry, Schedule, TestClock } from '../src/index'
+import * as Http from '../src/Http'
 import type { Operation } from '../src/index'
 
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length

@@ -7,7 +7,8 @@ import fc from 'fast-check'
 import * as O from 'fp-ts/Option'
 import { describe, expect, it } from 'vitest'
 import { pipe } from 'fp-ts/function'
-import { type CircuitBreaker, Http, Schedule } from '../src/index'
+import { type CircuitBreaker, Schedule } from '../src/index'
+import * as Http from '../src/Http'
 
 const now = Date.UTC(2025, 0, 1, 0, 0, 0) // Wed, 01 Jan 2025 00:00:00 GMT
 

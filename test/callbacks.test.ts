@@ -7,7 +7,7 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Budget} from '../src/index';
+import type { Budget } from '../src/index'
 import { CircuitBreaker, Retry, Schedule, TestClock } from '../src/index'
 
 const boom = (): never => {

@@ -7,11 +7,17 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const entry = path.resolve(__dirname, '../src/index.ts')
-const program = ts.createProgram([entry], {
-  strict: true,
-  module: ts.ModuleKind.ESNext,
-  target: ts.ScriptTarget.ES2022,
-})
+const program = ts.createProgram(
+  [
+    entry,
+    ...['Decode', 'Duration', 'Grpc', 'Http', 'Policy'].map((name) => path.resolve(__dirname, `../src/${name}.ts`)),
+  ],
+  {
+    strict: true,
+    module: ts.ModuleKind.ESNext,
+    target: ts.ScriptTarget.ES2022,
+  },
+)
 const checker = program.getTypeChecker()
 const source = program.getSourceFile(entry)
 if (source === undefined) throw new Error('src/index.ts not found')
@@ -21,7 +27,17 @@ if (moduleSymbol === undefined) throw new Error('src/index.ts is not a module')
 const resolve = (symbol: ts.Symbol): ts.Symbol =>
   symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol
 
-const namespaces = checker.getExportsOfModule(moduleSymbol).map((s) => [s.getName(), resolve(s)] as const)
+// the core's namespaces, and each integration's own entry (src/<Module>.ts)
+const integrations = ['Decode', 'Duration', 'Grpc', 'Http', 'Policy'].map((name) => {
+  const file = program.getSourceFile(path.resolve(__dirname, `../src/${name}.ts`))
+  const symbol = file === undefined ? undefined : checker.getSymbolAtLocation(file)
+  if (symbol === undefined) throw new Error(`src/${name}.ts not found`)
+  return [name, symbol] as const
+})
+const namespaces = [
+  ...checker.getExportsOfModule(moduleSymbol).map((s) => [s.getName(), resolve(s)] as const),
+  ...integrations,
+]
 
 const missingTags = (symbol: ts.Symbol): ReadonlyArray<string> => {
   const declaration = symbol.getDeclarations()?.[0]

@@ -8,6 +8,20 @@ import ts from 'typescript'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 
 const root = path.resolve(__dirname, '..')
+
+/** `fp-ts-retry` is src/index.ts; `fp-ts-retry/<entry>` is the module of that name, lower-cased (`http`: src/Http.ts). */
+const srcModule = (entry: string | undefined): string =>
+  entry === undefined
+    ? 'index'
+    : (fs
+        .readdirSync(path.join(root, 'src'))
+        .find((f) => f.toLowerCase() === `${entry}.ts`)
+        ?.slice(0, -3) ?? entry)
+const toSrc = (code: string): string =>
+  code.replace(
+    /from 'fp-ts-retry(?:\/([\w-]+))?'/g,
+    (_, entry: string | undefined) => `from '../../src/${srcModule(entry)}'`,
+  )
 const outDir = path.join(root, '.tmp', 'doc-examples')
 
 interface Example {
@@ -39,7 +53,7 @@ const examples: ReadonlyArray<Example> = (() => {
       extract(path.join(srcDir, f)).map((code, i) => {
         const name = `${f.replace(/\.ts$/, '')}-${i + 1}`
         const file = path.join(outDir, `${name}.ts`)
-        const body = code.replace(/from 'fp-ts-retry'/g, "from '../../src/index'")
+        const body = toSrc(code)
         fs.writeFileSync(file, `${body}\nexport {}\n`)
         return { name, file }
       }),

@@ -14,7 +14,11 @@ import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
-import { Decode, Duration, Grpc, Policy, Schedule } from '../src/index'
+import { Schedule } from '../src/index'
+import * as Decode from '../src/Decode'
+import * as Duration from '../src/Duration'
+import * as Grpc from '../src/Grpc'
+import * as Policy from '../src/Policy'
 
 // -------------------------------------------------------------------------------------
 // timing: ratios, never absolute times

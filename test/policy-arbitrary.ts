@@ -16,7 +16,9 @@
  */
 import fc from 'fast-check'
 import * as O from 'fp-ts/Option'
-import { Http, Policy, Schedule } from '../src/index'
+import { Schedule } from '../src/index'
+import * as Http from '../src/Http'
+import * as Policy from '../src/Policy'
 
 export type Any = Schedule.Schedule<unknown, unknown>
 type Node = Readonly<Record<string, unknown>>

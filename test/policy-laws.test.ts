@@ -5,7 +5,8 @@
 import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
 import { describe, expect, it } from 'vitest'
-import { Policy, Random, Schedule } from '../src/index'
+import { Random, Schedule } from '../src/index'
+import * as Policy from '../src/Policy'
 import {
   BACKOFF,
   RENAMED,

@@ -3,7 +3,10 @@ import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
 import type * as t from 'io-ts'
 import { describe, expectTypeOf, it } from 'vitest'
-import { Duration, Grpc, Policy, Retry, Schedule } from '../src/index'
+import { Retry, Schedule } from '../src/index'
+import * as Duration from '../src/Duration'
+import * as Grpc from '../src/Grpc'
+import * as Policy from '../src/Policy'
 
 describe('Policy types', () => {
   it('decode takes anything and yields a policy or a tagged PolicyError', () => {

@@ -3,7 +3,8 @@ import type * as O from 'fp-ts/Option'
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expectTypeOf, it } from 'vitest'
-import { Budget, CircuitBreaker, Http, Retry, Schedule, Timeout } from '../src/index'
+import { Budget, CircuitBreaker, Retry, Schedule, Timeout } from '../src/index'
+import * as Http from '../src/Http'
 import type { Clock, Operation } from '../src/index'
 
 interface Http503 {

@@ -6,7 +6,7 @@ import { getEventListeners } from 'node:events'
 import * as E from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
-import type { Operation} from '../src/index';
+import type { Operation } from '../src/index'
 import { Retry, Schedule, TestClock } from '../src/index'
 
 /** The fastest of a few runs, in ms: the least noisy estimate of the work itself. */

@@ -10,6 +10,20 @@ import ts from 'typescript'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const root = path.resolve(__dirname, '..')
+
+/** `fp-ts-retry` is src/index.ts; `fp-ts-retry/<entry>` is the module of that name, lower-cased (`http`: src/Http.ts). */
+const srcModule = (entry: string | undefined): string =>
+  entry === undefined
+    ? 'index'
+    : (fs
+        .readdirSync(path.join(root, 'src'))
+        .find((f) => f.toLowerCase() === `${entry}.ts`)
+        ?.slice(0, -3) ?? entry)
+const toSrc = (code: string): string =>
+  code.replace(
+    /from 'fp-ts-retry(?:\/([\w-]+))?'/g,
+    (_, entry: string | undefined) => `from '../../src/${srcModule(entry)}'`,
+  )
 const outDir = path.join(root, '.tmp', 'doc-snippets')
 
 const pages = [
@@ -26,7 +40,7 @@ const units = (page: string): ReadonlyArray<string> => {
   const blocks = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '')
   const result: Array<string> = []
   for (const block of blocks) {
-    const code = block.replace(/from 'fp-ts-retry'/g, "from '../../src/index'")
+    const code = toSrc(block)
     if (/^\s*import /m.test(code) || result.length === 0) result.push(code)
     else result[result.length - 1] += `\n{\n${code}\n}\n`
   }

@@ -14,7 +14,8 @@ import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
 import type * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
-import { Budget, Grpc, Random, Retry, Schedule, TestClock } from '../src/index'
+import { Budget, Random, Retry, Schedule, TestClock } from '../src/index'
+import * as Grpc from '../src/Grpc'
 
 // -------------------------------------------------------------------------------------
 // helpers
@@ -648,17 +649,14 @@ describe('AWS standard retry strategy: the retry quota (AWS_STANDARD, the defaul
     expect(full.tokens()).toBe(500)
   })
 
-  it(
-    'the retry driver passes the error before a success to recordSuccess: a retried success refunds its retry',
-    async () => {
-      const budget = Budget.tokenBucket()()
-      let n = 0
-      const call: TE.TaskEither<typeof aws.serverError, string> = () =>
-        Promise.resolve(++n === 1 ? E.left(aws.serverError) : E.right('ok'))
-      await pipe(call, Retry.retrying(Schedule.recurs(2), { budget }))()
-      expect(budget.tokens()).toBe(500) // -10 for the retry, +10 refunded by its success
-    },
-  )
+  it('the retry driver passes the error before a success to recordSuccess: a retried success refunds its retry', async () => {
+    const budget = Budget.tokenBucket()()
+    let n = 0
+    const call: TE.TaskEither<typeof aws.serverError, string> = () =>
+      Promise.resolve(++n === 1 ? E.left(aws.serverError) : E.right('ok'))
+    await pipe(call, Retry.retrying(Schedule.recurs(2), { budget }))()
+    expect(budget.tokens()).toBe(500) // -10 for the retry, +10 refunded by its success
+  })
 })
 
 describe('AWS standard retry strategy: the 2026 parameters (AWS_STANDARD_2026, SMITHY_NEW_RETRIES_2026=true)', () => {

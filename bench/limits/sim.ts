@@ -21,7 +21,8 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
 import type * as TE from 'fp-ts/TaskEither'
-import { Bulkhead, Http, Random, RateLimit, Retry, Schedule, TestClock, Timeout } from '../../src/index'
+import { Bulkhead, Random, RateLimit, Retry, Schedule, TestClock, Timeout } from '../../src/index'
+import * as Http from '../../src/Http'
 
 // -------------------------------------------------------------------------------------
 // shared
