@@ -717,7 +717,7 @@ export const defaultOutcome = (error: unknown): Outcome => {
  * @category utils
  */
 export const isBulkheadRejected: (error: unknown) => error is BulkheadRejected =
-  hasTag<BulkheadRejected>('BulkheadRejected')
+  /* @__PURE__ */ hasTag<BulkheadRejected>('BulkheadRejected')
 
 // -------------------------------------------------------------------------------------
 // constructors

@@ -498,4 +498,5 @@ const guard = (self: AnyOperation, breaker: CircuitBreaker): AnyOperation =>
  * @since 0.1.0
  * @category utils
  */
-export const isCircuitOpen: (error: unknown) => error is CircuitOpen = hasTag<CircuitOpen>('CircuitOpen')
+export const isCircuitOpen: (error: unknown) => error is CircuitOpen =
+  /* @__PURE__ */ hasTag<CircuitOpen>('CircuitOpen')

@@ -869,4 +869,4 @@ export function hedging(...args: ReadonlyArray<unknown>): unknown {
  * @since 0.2.0
  * @category utils
  */
-export const isCancelled: (reason: unknown) => reason is Cancelled = hasTag<Cancelled>('HedgeCancelled')
+export const isCancelled: (reason: unknown) => reason is Cancelled = /* @__PURE__ */ hasTag<Cancelled>('HedgeCancelled')

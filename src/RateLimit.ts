@@ -645,4 +645,5 @@ const limited = (self: AnyOperation, limiter: RateLimiter): AnyOperation =>
  * @since 0.2.0
  * @category utils
  */
-export const isRateLimited: (error: unknown) => error is RateLimited = hasTag<RateLimited>('RateLimited')
+export const isRateLimited: (error: unknown) => error is RateLimited =
+  /* @__PURE__ */ hasTag<RateLimited>('RateLimited')

@@ -12,14 +12,14 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
-import * as O from 'fp-ts/Option'
+import type * as E from 'fp-ts/Either'
+import type * as O from 'fp-ts/Option'
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import type { Budget, Refused } from './Budget'
 import * as Clock from './Clock'
-import { show } from './internal/decoder'
 import { sanitize } from './internal/delay'
+import * as fp from './internal/fp'
 import { guarded } from './internal/report'
 import { ABORTED, operation, whenAborted } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
@@ -36,7 +36,7 @@ import type { Schedule, StepContext } from './Schedule'
  * {@link retryingWith}.
  *
  * @example
- * import * as O from 'fp-ts/Option'
+ * import type * as O from 'fp-ts/Option'
  * import { Retry } from 'fp-ts-retry'
  *
  * const first: Retry.RetryStatus<string> = { attempt: 1, elapsed: 0, lastError: O.none, lastDelay: O.none }
@@ -159,7 +159,7 @@ export interface GiveUpEvent<E> {
  * form has it in its error type: a plain `TaskEither` has no signal.
  *
  * @example
- * import * as O from 'fp-ts/Option'
+ * import type * as O from 'fp-ts/Option'
  * import { Retry } from 'fp-ts-retry'
  *
  * const aborted: Retry.Aborted<string> = { _tag: 'Aborted', reason: 'user left', lastError: O.some('503') }
@@ -306,7 +306,7 @@ type Outcome<E, A, Out> = E.Right<A> | { readonly _tag: 'GaveUp'; readonly error
 /** One attempt of the operation, given its status and the caller's environment (`undefined` for a `TaskEither`). */
 type Attempt<E, A> = (status: RetryStatus<E>, env: Env | undefined) => Promise<E.Either<E, A>>
 
-const NONE: O.Option<never> = O.none
+const NONE: O.Option<never> = fp.none
 
 /** The status of every first attempt: shared, since a status is never mutated. */
 const FIRST: RetryStatus<never> = { attempt: 1, elapsed: 0, lastError: NONE, lastDelay: NONE }
@@ -375,7 +375,7 @@ async function loop<E, A, Out, G>(
     }
     const error = result.left
     if (budget !== undefined) guarded(recordFailure(error), budget, undefined)
-    if (signal !== undefined && signal.aborted) return abort(aborted(signal, O.some(error)))
+    if (signal !== undefined && signal.aborted) return abort(aborted(signal, fp.some(error)))
     context ??= { elapsed: 0, random: options?.random ?? Math.random }
     context.elapsed = clock.now() - start
     const decision = schedule.step(state, error, context as StepContext)
@@ -405,13 +405,13 @@ async function loop<E, A, Out, G>(
     if (onRetry !== undefined)
       guarded(onRetry, { attempt: status.attempt, error, delay, elapsed: context.elapsed }, undefined)
     if (delay > 0) await clock.sleep(delay, signal, 'backoff')
-    if (signal !== undefined && signal.aborted) return abort(aborted(signal, O.some(error)))
+    if (signal !== undefined && signal.aborted) return abort(aborted(signal, fp.some(error)))
     state = decision.state
     status = {
       attempt: status.attempt + 1,
       elapsed: clock.now() - start,
-      lastError: O.some(error),
-      lastDelay: O.some(delay),
+      lastError: fp.some(error),
+      lastDelay: fp.some(delay),
     }
   }
 }
@@ -419,7 +419,7 @@ async function loop<E, A, Out, G>(
 /** A `TaskEither` that resolves to something else breaks its contract: a defect, like a rejection. */
 const notAnEither = (value: unknown): TypeError =>
   new TypeError(
-    `Retry: the operation resolved to ${show(value)}, not an Either (a TaskEither must resolve to left(e) or right(a))`,
+    `Retry: the operation resolved to ${value === null ? 'null' : typeof value}, not an Either (a TaskEither must resolve to left(e) or right(a))`,
   )
 
 // the last error tells a budget whether this success came after retries (the AWS bucket refunds the last retry's cost)
@@ -438,10 +438,10 @@ const tryRetry =
 const tokensOf = (budget: Budget): number => budget.tokens()
 
 /** Gives up with the last error as the `Left`: `drive` then returns the final `Either` itself, with no wrapper. */
-const giveUpWithLeft = <E>(error: E): E.Either<E, never> => E.left(error)
+const giveUpWithLeft = <E>(error: E): E.Either<E, never> => fp.left(error)
 
 /** Fails with the `Aborted` failure as the `Left`. */
-const leftAborted = <E>(failure: Aborted<E>): E.Either<Aborted<E>, never> => E.left(failure)
+const leftAborted = <E>(failure: Aborted<E>): E.Either<Aborted<E>, never> => fp.left(failure)
 
 /** Gives up with the last error and the schedule's last output, for callers that need both. */
 const gaveUp = <E, Out>(error: E, out: Out): Outcome<E, never, Out> => ({ _tag: 'GaveUp', error, out })
@@ -562,7 +562,7 @@ export function retrying(...args: ReadonlyArray<unknown>): unknown {
  *
  * @example
  * import { pipe } from 'fp-ts/function'
- * import * as O from 'fp-ts/Option'
+ * import type * as O from 'fp-ts/Option'
  * import * as TE from 'fp-ts/TaskEither'
  * import { Retry, Schedule } from 'fp-ts-retry'
  *
@@ -782,7 +782,7 @@ export function retryingOrElse(...args: ReadonlyArray<unknown>): unknown {
         keepAborted,
       )
       if (outcome._tag === 'Right') return outcome
-      if (outcome._tag === 'Aborted') return E.left(outcome)
+      if (outcome._tag === 'Aborted') return fp.left(outcome)
       const fallback = orElse(outcome.error, outcome.out)
       if (env === undefined) return fallback()
       // a TaskEither fallback called with the environment runs at once; a ReaderTaskEither returns its task
@@ -831,7 +831,7 @@ export interface RetryingOrElse<E, E2, B> {
  * value.
  *
  * @example
- * import * as O from 'fp-ts/Option'
+ * import type * as O from 'fp-ts/Option'
  * import { Retry } from 'fp-ts-retry'
  *
  * Retry.isAborted({ _tag: 'Aborted', reason: 'bye', lastError: O.none })
@@ -840,4 +840,5 @@ export interface RetryingOrElse<E, E2, B> {
  * @since 0.1.0
  * @category utils
  */
-export const isAborted: (error: unknown) => error is Aborted<unknown> = hasTag<Aborted<unknown>>('Aborted')
+export const isAborted: (error: unknown) => error is Aborted<unknown> =
+  /* @__PURE__ */ hasTag<Aborted<unknown>>('Aborted')

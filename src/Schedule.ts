@@ -6,10 +6,11 @@
  *
  * @since 0.1.0
  */
-import * as O from 'fp-ts/Option'
+import type * as O from 'fp-ts/Option'
 import type { Predicate } from 'fp-ts/Predicate'
 import type { Refinement } from 'fp-ts/Refinement'
 import { MAX_DELAY as MAX, sanitize, unitDraw } from './internal/delay'
+import * as fp from './internal/fp'
 import { hintOf } from './internal/hint'
 import * as check from './internal/validate'
 
@@ -246,7 +247,7 @@ export const spaced = (delay: number): Schedule<unknown, number> => {
  * @since 0.1.0
  * @category constructors
  */
-export const forever: Schedule<unknown, number> = counting(() => 0)
+export const forever: Schedule<unknown, number> = /* @__PURE__ */ counting(() => 0)
 
 /**
  * Retries once, at once: `recurs(1)`.
@@ -260,7 +261,7 @@ export const forever: Schedule<unknown, number> = counting(() => 0)
  * @since 0.1.0
  * @category constructors
  */
-export const once: Schedule<unknown, number> = recurs(1)
+export const once: Schedule<unknown, number> = /* @__PURE__ */ recurs(1)
 
 /**
  * Never retries: `recurs(0)`. The identity of {@link union}.
@@ -274,7 +275,7 @@ export const once: Schedule<unknown, number> = recurs(1)
  * @since 0.1.0
  * @category constructors
  */
-export const stop: Schedule<unknown, number> = recurs(0)
+export const stop: Schedule<unknown, number> = /* @__PURE__ */ recurs(0)
 
 const growing = (name: string, base: number, grow: (current: number) => number): Schedule<unknown, number> =>
   make(sanitize(check.delay(`Schedule.${name}`, 'base', base)), (current: number) => ({
@@ -534,11 +535,11 @@ const filter = <In, Out>(self: Schedule<In, Out>, keep: (input: In, out: Out) =>
  */
 const guardInput = <In, Out>(self: Schedule<In, Out>, pass: Predicate<In>): Schedule<In, O.Option<Out>> =>
   make<{ readonly state: unknown; readonly last: O.Option<Out> }, In, O.Option<Out>>(
-    { state: self.initial, last: O.none },
+    { state: self.initial, last: fp.none },
     ({ state, last }, input, ctx) => {
       if (!pass(input)) return done(last)
       const decision = self.step(state, input, ctx)
-      const out = O.some(decision.out)
+      const out = fp.some(decision.out)
       return decision._tag === 'Continue'
         ? { _tag: 'Continue', delay: decision.delay, out, state: { state: decision.state, last: out } }
         : done(out)
@@ -749,7 +750,7 @@ export const capDelay = (max: number) => {
  *
  * @example
  * import { pipe } from 'fp-ts/function'
- * import * as O from 'fp-ts/Option'
+ * import type * as O from 'fp-ts/Option'
  * import { Schedule } from 'fp-ts-retry'
  *
  * const policy = pipe(Schedule.spaced(100), Schedule.intersect(Schedule.recurs(3)), Schedule.waitForHint(5_000))
@@ -973,7 +974,7 @@ export const windowed = (interval: number): Schedule<unknown, number> => {
  * @since 0.2.0
  * @category constructors
  */
-export const count: Schedule<unknown, number> = counting(() => 0)
+export const count: Schedule<unknown, number> = /* @__PURE__ */ counting(() => 0)
 
 /**
  * Continues forever with no delay, outputting the milliseconds elapsed since
@@ -992,7 +993,7 @@ export const count: Schedule<unknown, number> = counting(() => 0)
  * @since 0.2.0
  * @category constructors
  */
-export const elapsed: Schedule<unknown, number> = make(null, (state: null, _: unknown, ctx) =>
+export const elapsed: Schedule<unknown, number> = /* @__PURE__ */ make(null, (state: null, _: unknown, ctx) =>
   next_(0, elapsedOf(ctx), state),
 )
 

@@ -92,7 +92,8 @@ export interface Timed {
  * @since 0.1.0
  * @category utils
  */
-export const isTimeoutError: (error: unknown) => error is TimeoutError = hasTag<TimeoutError>('TimeoutError')
+export const isTimeoutError: (error: unknown) => error is TimeoutError =
+  /* @__PURE__ */ hasTag<TimeoutError>('TimeoutError')
 
 // -------------------------------------------------------------------------------------
 // combinators

@@ -597,4 +597,4 @@ const polled = (plan: Plan<unknown, unknown, Observation, Observation>, self: An
  * @category utils
  */
 export const isWaitTimeout: (error: unknown) => error is WaitTimeout<unknown, unknown> =
-  hasTag<WaitTimeout<unknown, unknown>>('WaitTimeout')
+  /* @__PURE__ */ hasTag<WaitTimeout<unknown, unknown>>('WaitTimeout')
