@@ -52,4 +52,9 @@ describe('dependencies flow one way', () => {
     )
     expect(offending).toEqual([])
   })
+
+  it('the core entry exports the core modules and no integration (those have their own subpath entries)', () => {
+    const exported = importsOf(path.join(src, 'index.ts')).map((i) => i.replace('./', ''))
+    expect([...exported].sort()).toEqual([...CORE].sort())
+  })
 })
