@@ -36,7 +36,7 @@ import type { Schedule, StepContext } from './Schedule'
  * {@link retryingWith}.
  *
  * @example
- * import type * as O from 'fp-ts/Option'
+ * import * as O from 'fp-ts/Option'
  * import { Retry } from 'fp-ts-retry'
  *
  * const first: Retry.RetryStatus<string> = { attempt: 1, elapsed: 0, lastError: O.none, lastDelay: O.none }
@@ -159,7 +159,7 @@ export interface GiveUpEvent<E> {
  * form has it in its error type: a plain `TaskEither` has no signal.
  *
  * @example
- * import type * as O from 'fp-ts/Option'
+ * import * as O from 'fp-ts/Option'
  * import { Retry } from 'fp-ts-retry'
  *
  * const aborted: Retry.Aborted<string> = { _tag: 'Aborted', reason: 'user left', lastError: O.some('503') }
@@ -562,7 +562,7 @@ export function retrying(...args: ReadonlyArray<unknown>): unknown {
  *
  * @example
  * import { pipe } from 'fp-ts/function'
- * import type * as O from 'fp-ts/Option'
+ * import * as O from 'fp-ts/Option'
  * import * as TE from 'fp-ts/TaskEither'
  * import { Retry, Schedule } from 'fp-ts-retry'
  *
@@ -831,7 +831,7 @@ export interface RetryingOrElse<E, E2, B> {
  * value.
  *
  * @example
- * import type * as O from 'fp-ts/Option'
+ * import * as O from 'fp-ts/Option'
  * import { Retry } from 'fp-ts-retry'
  *
  * Retry.isAborted({ _tag: 'Aborted', reason: 'bye', lastError: O.none })

@@ -750,7 +750,7 @@ export const capDelay = (max: number) => {
  *
  * @example
  * import { pipe } from 'fp-ts/function'
- * import type * as O from 'fp-ts/Option'
+ * import * as O from 'fp-ts/Option'
  * import { Schedule } from 'fp-ts-retry'
  *
  * const policy = pipe(Schedule.spaced(100), Schedule.intersect(Schedule.recurs(3)), Schedule.waitForHint(5_000))
