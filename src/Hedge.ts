@@ -37,6 +37,7 @@ import { sanitize } from './internal/delay'
 import { hintOf } from './internal/hint'
 import { operation, withSignal } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
+import * as budgets from './internal/budget'
 import { guarded } from './internal/report'
 import { hasTag } from './internal/tag'
 import * as check from './internal/validate'
@@ -624,7 +625,7 @@ const race = (
     /** A further attempt may start: the budget and the load bound both allow it (asked without losing tokens). */
     const allowed = (error: unknown): boolean => {
       if (bound !== undefined && !(guarded(tokensOf, bound, 0) >= 1)) return false
-      if (budget !== undefined && !guarded(tryRetry(error), budget, false)) return false
+      if (budget !== undefined && !budgets.tryRetry(budget, error)) return false
       return bound === undefined || guarded(tryHedge, bound, false)
     }
 
@@ -652,12 +653,12 @@ const race = (
       if (!isEither(result)) return fail(n, notAnEither(result))
       if (result._tag === 'Right') {
         // a winning hedge is a retry that succeeded: the budget gets what its `tryRetry` was asked with (a refund)
-        if (budget !== undefined) guarded(recordSuccess(n === 1 ? O.none : O.some(asked[n - 2])), budget, undefined)
+        if (budget !== undefined) budgets.recordSuccess(budget, n === 1 ? O.none : O.some(asked[n - 2]))
         if (tracker !== undefined) guarded(recordLatency(clock.now() - start), tracker, undefined)
         return finish(n, result)
       }
       const error = result.left
-      if (budget !== undefined) guarded(recordFailure(error), budget, undefined)
+      if (budget !== undefined) budgets.recordFailure(budget, error)
       lastError = O.some(error)
       if (!guarded(nonFatal, error, false)) return finish(n, result)
       if (granted) {
@@ -751,18 +752,6 @@ const recordLatency =
     tracker.record(ms)
 const tokensOf = (bound: LoadBound): number => bound.tokens()
 const tryHedge = (bound: LoadBound): boolean => bound.tryHedge()
-const recordSuccess =
-  (lastError: O.Option<unknown>) =>
-  (budget: Budget): void =>
-    budget.recordSuccess(lastError)
-const recordFailure =
-  (error: unknown) =>
-  (budget: Budget): void =>
-    budget.recordFailure(error)
-const tryRetry =
-  (error: unknown) =>
-  (budget: Budget): boolean =>
-    budget.tryRetry(error)
 
 const hedged =
   (schedule: Schedule<Started, unknown>, options: HedgeOptions<unknown> | undefined) =>

@@ -20,6 +20,7 @@ import type { Budget, Refused } from './Budget'
 import * as Clock from './Clock'
 import { sanitize } from './internal/delay'
 import * as fp from './internal/fp'
+import * as budgets from './internal/budget'
 import { guarded } from './internal/report'
 import { ABORTED, operation, whenAborted } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
@@ -366,7 +367,7 @@ async function loop<E, A, Out, G>(
       aborts === undefined ? await attempt(status, env) : await Promise.race([attempt(status, env), aborts()])
     // the success path first: one test of the tag
     if ((result as E.Either<E, A> | undefined)?._tag === 'Right') {
-      if (budget !== undefined) guarded(recordSuccess(status.lastError), budget, undefined)
+      if (budget !== undefined) budgets.recordSuccess(budget, status.lastError)
       return result as E.Right<A>
     }
     if (typeof result !== 'object' || result === null || result._tag !== 'Left') {
@@ -374,7 +375,7 @@ async function loop<E, A, Out, G>(
       throw notAnEither(result)
     }
     const error = result.left
-    if (budget !== undefined) guarded(recordFailure(error), budget, undefined)
+    if (budget !== undefined) budgets.recordFailure(budget, error)
     if (signal !== undefined && signal.aborted) return abort(aborted(signal, fp.some(error)))
     context ??= { elapsed: 0, random: options?.random ?? Math.random }
     context.elapsed = clock.now() - start
@@ -390,11 +391,11 @@ async function loop<E, A, Out, G>(
       return giveUp(error, decision.out)
     }
     // a budget that throws refuses, as a spent one does
-    if (budget !== undefined && !guarded(tryRetry(error), budget, false)) {
+    if (budget !== undefined && !budgets.tryRetry(budget, error)) {
       const reason: GiveUpReason = {
         _tag: 'BudgetExhausted',
         kind: budget.kind,
-        tokens: guarded(tokensOf, budget, NaN),
+        tokens: budgets.tokensOf(budget),
       }
       const onGiveUp = options?.onGiveUp
       if (onGiveUp !== undefined)
@@ -421,21 +422,6 @@ const notAnEither = (value: unknown): TypeError =>
   new TypeError(
     `Retry: the operation resolved to ${value === null ? 'null' : typeof value}, not an Either (a TaskEither must resolve to left(e) or right(a))`,
   )
-
-// the last error tells a budget whether this success came after retries (the AWS bucket refunds the last retry's cost)
-const recordSuccess =
-  (lastError: O.Option<unknown>) =>
-  (budget: Budget): void =>
-    budget.recordSuccess(lastError)
-const recordFailure =
-  (error: unknown) =>
-  (budget: Budget): void =>
-    budget.recordFailure(error)
-const tryRetry =
-  (error: unknown) =>
-  (budget: Budget): boolean =>
-    budget.tryRetry(error)
-const tokensOf = (budget: Budget): number => budget.tokens()
 
 /** Gives up with the last error as the `Left`: `drive` then returns the final `Either` itself, with no wrapper. */
 const giveUpWithLeft = <E>(error: E): E.Either<E, never> => fp.left(error)
