@@ -23,6 +23,7 @@ import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
 import { onAbort } from './internal/abort'
 import { operation } from './internal/operation'
+import { dual, firstIsFunction } from './internal/dual'
 import type { AnyOperation } from './internal/operation'
 import type { Any, Env, Widen } from './Operation'
 import { guarded } from './internal/report'
@@ -984,9 +985,13 @@ export function limit<R extends Env, E, A>(
 ): ReaderTaskEither<R, E | BulkheadRejected, A>
 export function limit(bulkhead: Bulkhead): Limited
 export function limit(...args: ReadonlyArray<unknown>): unknown {
-  if (typeof args[0] !== 'function') return (self: AnyOperation) => limited(self, args[0] as Bulkhead)
-  return limited(args[0] as AnyOperation, args[1] as Bulkhead)
+  return limitDual(args)
 }
+
+const limitDual = /* @__PURE__ */ dual(
+  firstIsFunction,
+  (bulkhead: Bulkhead) => (self: AnyOperation) => limited(self, bulkhead),
+)
 
 const isTimeoutReason = (reason: unknown): boolean =>
   typeof reason === 'object' && reason !== null && (reason as { _tag?: unknown })._tag === 'TimeoutError'

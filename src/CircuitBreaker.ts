@@ -18,6 +18,7 @@ import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
 import { isHealthFailure } from './internal/classify'
+import { dual, firstIsFunction } from './internal/dual'
 import { sanitize } from './internal/delay'
 import { guarded } from './internal/report'
 import { operation } from './internal/operation'
@@ -465,9 +466,13 @@ export function protect<R extends Env, E, A>(
 ): ReaderTaskEither<R, E | CircuitOpen, A>
 export function protect(breaker: CircuitBreaker): Protected
 export function protect(...args: ReadonlyArray<unknown>): unknown {
-  if (typeof args[0] !== 'function') return (self: AnyOperation) => guard(self, args[0] as CircuitBreaker)
-  return guard(args[0] as AnyOperation, args[1] as CircuitBreaker)
+  return protectDual(args)
 }
+
+const protectDual = /* @__PURE__ */ dual(
+  firstIsFunction,
+  (breaker: CircuitBreaker) => (self: AnyOperation) => guard(self, breaker),
+)
 
 const guard = (self: AnyOperation, breaker: CircuitBreaker): AnyOperation =>
   operation(async (env) => {

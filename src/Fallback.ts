@@ -13,6 +13,7 @@ import { pipe } from 'fp-ts/function'
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import type { AnyOperation } from './internal/operation'
+import { dual } from './internal/dual'
 import type { Env } from './Operation'
 import * as check from './internal/validate'
 import * as Retry from './Retry'
@@ -186,17 +187,15 @@ export function firstSuccess<In, Out, H = In>(
   options?: Retry.RetryOptions<H>,
 ): FirstSuccess<In & H>
 export function firstSuccess(...args: ReadonlyArray<unknown>): unknown {
-  if (!Array.isArray(args[0])) {
-    const [schedule, options] = args as [Schedule.Schedule<unknown, unknown>, Retry.RetryOptions<unknown>]
-    return (alternatives: ReadonlyArray<AnyOperation>) => chain(alternatives, schedule, options)
-  }
-  const [alternatives, schedule, options] = args as [
-    ReadonlyArray<AnyOperation>,
-    Schedule.Schedule<unknown, unknown>,
-    Retry.RetryOptions<unknown>,
-  ]
-  return chain(alternatives, schedule, options)
+  return firstSuccessDual(args)
 }
+
+const firstSuccessDual = /* @__PURE__ */ dual(
+  (args) => Array.isArray(args[0]),
+  (schedule: Schedule.Schedule<unknown, unknown>, options?: Retry.RetryOptions<unknown>) =>
+    (alternatives: ReadonlyArray<AnyOperation>) =>
+      chain(alternatives, schedule, options),
+)
 
 const chain = (
   alternatives: ReadonlyArray<AnyOperation>,

@@ -34,6 +34,7 @@ import { make as makeSchedule } from './Schedule'
 import { onAbort } from './internal/abort'
 import { show } from './internal/decoder'
 import { sanitize } from './internal/delay'
+import { dual, firstIsNotSchedule } from './internal/dual'
 import { hintOf } from './internal/hint'
 import { operation, withSignal } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
@@ -517,10 +518,6 @@ export const loadBound = (fraction: number, options: LoadBoundOptions = {}): IO<
 
 type Result = E.Either<unknown, unknown>
 
-/** True for a schedule, which tells a data-last call (schedule first) from a data-first one. */
-const isSchedule = (value: unknown): value is Schedule<never, unknown> =>
-  typeof value === 'object' && value !== null && (value as { readonly _tag?: unknown })._tag === 'Schedule'
-
 /** Whether an attempt resolved to an `Either`; never throws (a throwing getter reads as no `Either`). */
 const isEither = (value: unknown): value is Result => {
   if (typeof value !== 'object' || value === null) return false
@@ -832,13 +829,13 @@ export function hedging<R extends Env, E, A, Out>(
 ): ReaderTaskEither<R, E | Aborted<E>, A>
 export function hedging<Out, H = unknown>(schedule: Schedule<Started, Out>, options?: HedgeOptions<H>): Hedging<H>
 export function hedging(...args: ReadonlyArray<unknown>): unknown {
-  if (isSchedule(args[0])) {
-    const [schedule, options] = args as [Schedule<Started, unknown>, HedgeOptions<unknown> | undefined]
-    return hedged(schedule, options)
-  }
-  const [self, schedule, options] = args as [AnyOperation, Schedule<Started, unknown>, HedgeOptions<unknown>]
-  return hedged(schedule, options)(self)
+  return hedgingDual(args)
 }
+
+const hedgingDual = /* @__PURE__ */ dual(
+  firstIsNotSchedule,
+  (schedule: Schedule<Started, unknown>, options?: HedgeOptions<unknown>) => hedged(schedule, options),
+)
 
 // -------------------------------------------------------------------------------------
 // utils

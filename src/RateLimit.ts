@@ -31,6 +31,7 @@ import { onAbort } from './internal/abort'
 import { MAX_DELAY } from './internal/delay'
 import { hintOf } from './internal/hint'
 import { operation } from './internal/operation'
+import { dual, firstIsFunction } from './internal/dual'
 import type { AnyOperation } from './internal/operation'
 import type { Any, Env, Widen } from './Operation'
 import { guarded } from './internal/report'
@@ -616,9 +617,13 @@ export function limit<R extends Env, E, A>(
 ): ReaderTaskEither<R, E | RateLimited, A>
 export function limit(limiter: RateLimiter): Limited
 export function limit(...args: ReadonlyArray<unknown>): unknown {
-  if (typeof args[0] !== 'function') return (self: AnyOperation) => limited(self, args[0] as RateLimiter)
-  return limited(args[0] as AnyOperation, args[1] as RateLimiter)
+  return limitDual(args)
 }
+
+const limitDual = /* @__PURE__ */ dual(
+  firstIsFunction,
+  (limiter: RateLimiter) => (self: AnyOperation) => limited(self, limiter),
+)
 
 const limited = (self: AnyOperation, limiter: RateLimiter): AnyOperation =>
   operation(async (env) => {

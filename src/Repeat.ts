@@ -21,6 +21,7 @@ import * as Clock from './Clock'
 import type { Aborted } from './Retry'
 import type { Schedule } from './Schedule'
 import { operation, runner } from './internal/operation'
+import { dual, firstIsNotSchedule } from './internal/dual'
 import type { AnyOperation } from './internal/operation'
 import type { Any, Env, ErrorOf, Mapped, ValueOf } from './Operation'
 import { drive } from './internal/repeat'
@@ -212,14 +213,16 @@ export function repeating<In, Out, H = In>(
   options?: RepeatOptions<H>,
 ): Repeating<In & H, Out>
 export function repeating(...args: ReadonlyArray<unknown>): unknown {
-  if (isSchedule(args[0])) {
-    const [schedule, options] = args as [Schedule<unknown, unknown>, RepeatOptions<unknown> | undefined]
+  return repeatingDual(args)
+}
+
+const repeatingDual = /* @__PURE__ */ dual(
+  firstIsNotSchedule,
+  (schedule: Schedule<unknown, unknown>, options?: RepeatOptions<unknown>) => {
     const plan = planOf(schedule, options)
     return (self: AnyOperation) => repeated(plan, self)
-  }
-  const [self, schedule, options] = args as [AnyOperation, Schedule<unknown, unknown>, RepeatOptions<unknown>]
-  return repeated(planOf(schedule, options), self)
-}
+  },
+)
 
 type Result = E.Either<unknown, Repeated<unknown, unknown>> | E.Left<Aborted<never>>
 
@@ -251,7 +254,3 @@ const repeated = (plan: Plan<unknown, unknown, unknown, Result>, self: AnyOperat
   const run = runner<unknown, unknown>(self)
   return operation((env) => drive(plan, run, env))
 }
-
-/** True for a schedule, which tells a data-last call (schedule first) from a data-first one. */
-const isSchedule = (value: unknown): value is Schedule<never, unknown> =>
-  typeof value === 'object' && value !== null && (value as { readonly _tag?: unknown })._tag === 'Schedule'

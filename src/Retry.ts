@@ -19,6 +19,7 @@ import type { TaskEither } from 'fp-ts/TaskEither'
 import type { Budget, Refused } from './Budget'
 import * as Clock from './Clock'
 import { sanitize } from './internal/delay'
+import { dual, firstIsNotSchedule } from './internal/dual'
 import * as fp from './internal/fp'
 import * as budgets from './internal/budget'
 import { guarded } from './internal/report'
@@ -466,10 +467,6 @@ const retried =
             leftAborted,
           )
 
-/** True for a schedule, which tells a data-last call (schedule first) from a data-first one. */
-const isSchedule = (value: unknown): value is Schedule<never, unknown> =>
-  typeof value === 'object' && value !== null && (value as { readonly _tag?: unknown })._tag === 'Schedule'
-
 // -------------------------------------------------------------------------------------
 // combinators
 // -------------------------------------------------------------------------------------
@@ -529,13 +526,14 @@ export function retrying<R extends Env, E, A, Out>(
 ): ReaderTaskEither<R, E | Aborted<E>, A>
 export function retrying<In, Out, H = In>(schedule: Schedule<In, Out>, options?: RetryOptions<H>): Retrying<In & H>
 export function retrying(...args: ReadonlyArray<unknown>): unknown {
-  if (isSchedule(args[0])) {
-    const [schedule, options] = args as [Schedule<unknown, unknown>, RetryOptions<unknown> | undefined]
-    return (self: AnyOperation) => retried(schedule, options, runOnce(self))
-  }
-  const [self, schedule, options] = args as [AnyOperation, Schedule<unknown, unknown>, RetryOptions<unknown>]
-  return retried(schedule, options, runOnce(self))
+  return retryingDual(args)
 }
+
+const retryingDual = /* @__PURE__ */ dual(
+  firstIsNotSchedule,
+  (schedule: Schedule<unknown, unknown>, options?: RetryOptions<unknown>) => (self: AnyOperation) =>
+    retried(schedule, options, runOnce(self)),
+)
 
 /**
  * Retries an action that builds each attempt from its {@link RetryStatus}:
@@ -581,21 +579,21 @@ export function retryingWith<In, Out, H = In>(
   options?: RetryOptions<H>,
 ): RetryingWith<In & H>
 export function retryingWith(...args: ReadonlyArray<unknown>): unknown {
-  const withStatus =
-    (action: (status: RetryStatus<unknown>) => AnyOperation): Attempt<unknown, unknown> =>
-    (status, env) =>
-      env === undefined ? action(status)() : action(status)(env)()
-  if (isSchedule(args[0])) {
-    const [schedule, options] = args as [Schedule<unknown, unknown>, RetryOptions<unknown> | undefined]
-    return (action: (status: RetryStatus<unknown>) => AnyOperation) => retried(schedule, options, withStatus(action))
-  }
-  const [action, schedule, options] = args as [
-    (status: RetryStatus<unknown>) => AnyOperation,
-    Schedule<unknown, unknown>,
-    RetryOptions<unknown>,
-  ]
-  return retried(schedule, options, withStatus(action))
+  return retryingWithDual(args)
 }
+
+/** Each attempt is the operation the action builds from its status, run in the caller's form. */
+const withStatus =
+  (action: (status: RetryStatus<unknown>) => AnyOperation): Attempt<unknown, unknown> =>
+  (status, env) =>
+    env === undefined ? action(status)() : action(status)(env)()
+
+const retryingWithDual = /* @__PURE__ */ dual(
+  firstIsNotSchedule,
+  (schedule: Schedule<unknown, unknown>, options?: RetryOptions<unknown>) =>
+    (action: (status: RetryStatus<unknown>) => AnyOperation) =>
+      retried(schedule, options, withStatus(action)),
+)
 
 /**
  * The function form of {@link retrying} (a decorator in other languages):
@@ -647,13 +645,14 @@ export function retryable<P extends ReadonlyArray<unknown>, R extends Env, E, A,
 ): (...args: P) => ReaderTaskEither<R, E | Aborted<E>, A>
 export function retryable<In, Out, H = In>(schedule: Schedule<In, Out>, options?: RetryOptions<H>): Retryable<In & H>
 export function retryable(...args: ReadonlyArray<unknown>): unknown {
-  if (isSchedule(args[0])) {
-    const [schedule, options] = args as [Schedule<unknown, unknown>, RetryOptions<unknown> | undefined]
-    return (target: AnyOperation | object) => wrap(schedule, options, target)
-  }
-  const [f, schedule, options] = args as [AnyOperation, Schedule<unknown, unknown>, RetryOptions<unknown>]
-  return wrap(schedule, options, f)
+  return retryableDual(args)
 }
+
+const retryableDual = /* @__PURE__ */ dual(
+  firstIsNotSchedule,
+  (schedule: Schedule<unknown, unknown>, options?: RetryOptions<unknown>) => (target: AnyOperation | object) =>
+    wrap(schedule, options, target),
+)
 
 /** The error type of the operation a function returns. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -775,17 +774,11 @@ export function retryingOrElse(...args: ReadonlyArray<unknown>): unknown {
       const ran: unknown = fallback(env)
       return typeof ran === 'function' ? (ran as () => Promise<E.Either<unknown, unknown>>)() : ran
     })
-  if (isSchedule(args[0])) {
-    const [schedule, orElse, options] = args as [Schedule<unknown, unknown>, OrElse, RetryOptions<unknown>]
-    return (self: AnyOperation) => build(self, schedule, orElse, options)
-  }
-  const [self, schedule, orElse, options] = args as [
-    AnyOperation,
-    Schedule<unknown, unknown>,
-    OrElse,
-    RetryOptions<unknown>,
-  ]
-  return build(self, schedule, orElse, options)
+  return dual(
+    firstIsNotSchedule,
+    (schedule: Schedule<unknown, unknown>, orElse: OrElse, options?: RetryOptions<unknown>) => (self: AnyOperation) =>
+      build(self, schedule, orElse, options),
+  )(args)
 }
 
 /**

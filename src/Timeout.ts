@@ -8,6 +8,7 @@ import * as E from 'fp-ts/Either'
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
+import { dual, firstIsFunction } from './internal/dual'
 import { child, operation, withSignal } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
 import type { Any, Env, Widen } from './Operation'
@@ -145,11 +146,7 @@ export function timeout<R extends Env, E, A>(
 ): ReaderTaskEither<R, E | TimeoutError, A>
 export function timeout(ms: number, options?: TimeoutOptions): Timed
 export function timeout(...args: ReadonlyArray<unknown>): unknown {
-  if (typeof args[0] === 'number') {
-    const bound = bounded(args[0], args[1] as TimeoutOptions | undefined)
-    return bound
-  }
-  return bounded(args[1] as number, args[2] as TimeoutOptions | undefined)(args[0] as AnyOperation)
+  return timeoutDual(args)
 }
 
 const bounded = (ms: number, options: TimeoutOptions | undefined) => {
@@ -194,3 +191,5 @@ const bounded = (ms: number, options: TimeoutOptions | undefined) => {
         }),
     )
 }
+
+const timeoutDual = /* @__PURE__ */ dual(firstIsFunction, bounded)

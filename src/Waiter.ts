@@ -31,6 +31,7 @@ import { make } from './Schedule'
 import type { Schedule } from './Schedule'
 import { unitDraw } from './internal/delay'
 import { operation, runner } from './internal/operation'
+import { dual } from './internal/dual'
 import type { AnyOperation } from './internal/operation'
 import type { Any, Env, EnvOf, ErrorOf, ValueOf } from './Operation'
 import { drive } from './internal/repeat'
@@ -451,11 +452,14 @@ export function poll<E, A, V extends Verdict<unknown, unknown>>(
 ): Polling<E, A, ReasonOf<V>, ReadyOf<V>>
 export function poll(...args: ReadonlyArray<unknown>): unknown {
   type Classify = (observation: E.Either<unknown, unknown>) => Verdict<unknown, unknown>
-  if (typeof args[1] !== 'function') {
-    const plan = planOf('poll', args[0] as Classify, args[1] as PollOptions<unknown, unknown>)
-    return (self: AnyOperation) => polled(plan, self)
-  }
-  return polled(planOf('poll', args[1] as Classify, args[2] as PollOptions<unknown, unknown>), args[0] as AnyOperation)
+  // data-first is poll(self, classify, options): the classifier, a function too, comes second
+  return dual(
+    (all) => typeof all[1] === 'function',
+    (classify: Classify, options: PollOptions<unknown, unknown>) => {
+      const plan = planOf('poll', classify, options)
+      return (self: AnyOperation) => polled(plan, self)
+    },
+  )(args)
 }
 
 /**
