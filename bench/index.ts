@@ -1,34 +1,66 @@
 /**
  * `npm run bench`: the overhead table (every contender, every workload, one
- * process) and the scale table. Run with `--expose-gc` (the npm script does)
- * so that heap figures are taken after a forced collection.
+ * process), the scale table and the cost of each protection. Run with
+ * `--expose-gc` (the npm script does) so that heap figures are taken after a
+ * forced collection, and under bench/loader.mjs (the npm script does), which
+ * compiles TypeScript without tsx's `keepNames`, so that `src/` runs as the
+ * built package would.
  *
- * Options: `--only=overhead` or `--only=scale`.
+ * Options: `--only=overhead`, `scale`, `protections` or `memory` (the memory
+ * table, which spawns a fresh process per contender and size, runs only when
+ * asked: `--only=memory`, or `npm run bench:memory`); several comma-separated.
+ * `--rounds=5`: the interleaved rounds of the overhead and protection tables.
  */
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { measure } from 'mitata'
+import { formatMemoryTable, memoryTable } from './memory'
 import { contenders, verify, workloads } from './overhead'
+import { formatProtectionTable, protectionTable } from './protections'
 import { scaleTable } from './scale'
 
 const versionOf = (name: string): string =>
   (JSON.parse(readFileSync(join('node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
 
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+const runs = (table: string): boolean => (only === undefined ? table !== 'memory' : only.includes(table))
+const roundsArgument = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length))
+
+/** The CPU model as /proc/cpuinfo names it (os.cpus() may shorten it), or os.cpus()'s. */
+const cpuModel = (): string | undefined => {
+  try {
+    return /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether tsx's keepNames is in effect (a named inner closure then has a property dictionary of its own). */
+const keepsNames = (): boolean => {
+  const named = () => {
+    const inner = () => 0
+    return inner
+  }
+  return /__name/.test(named.toString())
+}
 
 const machine = (): ReadonlyArray<string> => {
   const cpus = os.cpus()
   const cpu = cpus[0]
   return [
     `Node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.release()} ${os.arch()}`,
-    `CPU: ${cpus.length} x ${cpu?.model ?? 'unknown'}${cpu?.speed ? ` @ ${cpu.speed} MHz` : ''}`,
+    `CPU: ${cpus.length} x ${cpuModel() ?? cpu?.model ?? 'unknown'}${cpu?.speed ? ` @ ${cpu.speed} MHz` : ''} (os.availableParallelism() = ${os.availableParallelism()})`,
     `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB total, load average ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     `Contenders: ${['p-retry', 'cockatiel', 'effect', 'retry-ts', 'mitata'].map((name) => `${name} ${versionOf(name)}`).join(', ')}`,
     `Date: ${new Date().toISOString()}`,
+    `Compiled by: ${keepsNames() ? 'tsx (keepNames: closures carry a name property each; figures are not those of the package)' : 'bench/loader.mjs (esbuild, no keepNames)'}`,
   ]
 }
 
@@ -41,7 +73,7 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
 }
 
 const OURS = 'fp-ts-retry retrying'
-const ROUNDS = 5
+const ROUNDS = Number.isInteger(roundsArgument) && roundsArgument > 0 ? roundsArgument : 5
 
 const median = (xs: ReadonlyArray<number>): number => {
   const sorted = [...xs].sort((a, b) => a - b)
@@ -127,7 +159,22 @@ const scale = async (): Promise<void> => {
   console.log()
 }
 
+const protections = async (): Promise<void> => {
+  const results = await protectionTable(ROUNDS)
+  console.log(`## Protections: the success path, median time per call (mitata, ${ROUNDS} interleaved rounds)\n`)
+  console.log(formatProtectionTable(results))
+  console.log()
+}
+
+const memory = (): void => {
+  console.log('## Memory: retained heap per call sleeping in a backoff (3 fresh processes per row)\n')
+  console.log(formatMemoryTable(memoryTable()))
+  console.log()
+}
+
 console.log(machine().join('\n'))
 console.log()
-if (only !== 'scale') await overhead()
-if (only !== 'overhead') await scale()
+if (runs('overhead')) await overhead()
+if (runs('scale')) await scale()
+if (runs('protections')) await protections()
+if (runs('memory')) memory()

@@ -136,9 +136,10 @@ export const contenders: ReadonlyArray<Contender> = [
   {
     name: 'Effect.retry',
     build: (w) => {
+      // Effect 4: `Schedule.max` recurs while every schedule recurs, waiting the longest delay (Effect 3's `intersect`)
       const policy: EffectSchedule.Schedule<unknown> =
         w.delay > 0
-          ? EffectSchedule.intersect(EffectSchedule.spaced(w.delay), EffectSchedule.recurs(w.failures))
+          ? EffectSchedule.max([EffectSchedule.spaced(w.delay), EffectSchedule.recurs(w.failures)])
           : EffectSchedule.recurs(w.failures)
       const program = Effect.retry(Effect.tryPromise({ try: callPromise, catch: (e) => e }), policy)
       return () => {

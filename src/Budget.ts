@@ -70,11 +70,6 @@ export interface Budget {
  * Why a budget refused a retry: carried by the `onGiveUp` event of the
  * retry driver (see `Retry.GiveUpReason`).
  *
- * @example
- * import { Budget } from 'fp-ts-retry'
- *
- * const refused: Budget.Refused = { _tag: 'BudgetExhausted', kind: 'TokenBucket', tokens: 3 }
- *
  * @since 0.1.0
  * @category model
  */
@@ -95,11 +90,6 @@ export interface Refused {
  * A retry's cost depends on the error it follows: `throttlingCost` when
  * `isThrottling` says so (asked first), else `timeoutCost` when `isTimeout`
  * says so, else `retryCost`.
- *
- * @example
- * import { Budget } from 'fp-ts-retry'
- *
- * const options: Budget.TokenBucketOptions = { ...Budget.AWS_STANDARD_2026, capacity: 100 }
  *
  * @since 0.1.0
  * @category model
@@ -132,11 +122,6 @@ export interface TokenBucketOptions {
 /**
  * Options of {@link throttle}. Defaults are the values of gRPC's example
  * service config.
- *
- * @example
- * import { Budget } from 'fp-ts-retry'
- *
- * const options: Budget.ThrottleOptions = { maxTokens: 10, tokenRatio: 0.1 }
  *
  * @since 0.1.0
  * @category model

@@ -21,7 +21,10 @@ import type { IO } from 'fp-ts/IO'
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
+import type * as Events from './Events'
 import { onAbort } from './internal/abort'
+import { active, attempt, emit } from './internal/events'
+import type { Observer } from './internal/events'
 import { operation } from './internal/operation'
 import { dual, firstIsFunction } from './internal/dual'
 import type { AnyOperation } from './internal/operation'
@@ -41,18 +44,6 @@ import * as check from './internal/validate'
  * - `'full'`: every slot was taken and the queue was full; the call never waited.
  * - `'queueTimeout'`: it waited `queueTimeout` ms without a slot.
  * - `'aborted'`: its caller's signal fired while it waited (or before).
- *
- * @example
- * import { Bulkhead } from 'fp-ts-retry'
- *
- * const rejected: Bulkhead.BulkheadRejected = {
- *   _tag: 'BulkheadRejected',
- *   reason: 'full',
- *   running: 10,
- *   queued: 100,
- *   maxConcurrent: 10,
- *   maxQueue: 100,
- * }
  *
  * @since 0.2.0
  * @category model
@@ -79,11 +70,6 @@ export interface BulkheadRejected {
  *   cancelled call): no sample (`onIgnore`).
  * - `'dropped'`: the dependency pushed back (a timeout, a 429 or a 503): a
  *   sample that says *too much* (`onDropped`); a loss-based limit backs off.
- *
- * @example
- * import { Bulkhead } from 'fp-ts-retry'
- *
- * const outcome: Bulkhead.Outcome = 'dropped'
  *
  * @since 0.2.0
  * @category model
@@ -121,11 +107,6 @@ export interface Permit {
 
 /**
  * A change of an adaptive bulkhead's limit, given to `onLimitChange`.
- *
- * @example
- * import { Bulkhead } from 'fp-ts-retry'
- *
- * const change: Bulkhead.LimitChange = { from: 20, to: 21, at: 1_250 }
  *
  * @since 0.2.0
  * @category model
@@ -175,11 +156,6 @@ export interface Bulkhead {
  * One sample for an adaptive {@link Limit}: what Netflix's `Limit.onSample`
  * receives.
  *
- * @example
- * import { Bulkhead } from 'fp-ts-retry'
- *
- * const sample: Bulkhead.Sample = { start: 1_000, rtt: 12, inflight: 20, didDrop: false }
- *
  * @since 0.2.0
  * @category model
  */
@@ -228,16 +204,6 @@ export interface Limit {
 /**
  * Options of {@link make}.
  *
- * @example
- * import { Bulkhead, TestClock } from 'fp-ts-retry'
- *
- * const options: Bulkhead.Options = {
- *   maxConcurrent: Bulkhead.gradient2({ minLimit: 5, maxConcurrency: 100 }),
- *   maxQueue: 50,
- *   queueTimeout: 200,
- *   clock: TestClock.make(),
- * }
- *
  * @since 0.2.0
  * @category model
  */
@@ -271,11 +237,6 @@ export interface Options {
  * Options of {@link aimd}: the parameters of Netflix's `AIMDLimit`, with its
  * defaults.
  *
- * @example
- * import { Bulkhead } from 'fp-ts-retry'
- *
- * const options: Bulkhead.AimdOptions = { initialLimit: 10, minLimit: 1, maxLimit: 50, backoffRatio: 0.8, timeout: 2_000 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -296,11 +257,6 @@ export interface AimdOptions {
  * Options of {@link gradient2}: the parameters of Netflix's
  * `Gradient2Limit`, with its defaults, and the guard against the growth of
  * its PR #134.
- *
- * @example
- * import { Bulkhead } from 'fp-ts-retry'
- *
- * const options: Bulkhead.Gradient2Options = { minLimit: 5, maxConcurrency: 100, queueSize: (limit) => Math.sqrt(limit) }
  *
  * @since 0.2.0
  * @category model
@@ -543,11 +499,6 @@ export const gradient2 = (options: Gradient2Options = {}): Limit => {
  * Options of {@link windowed}: the parameters of Netflix's `WindowedLimit`,
  * with its defaults.
  *
- * @example
- * import { Bulkhead } from 'fp-ts-retry'
- *
- * const options: Bulkhead.WindowOptions = { minWindowTime: 100, maxWindowTime: 500, windowSize: 20 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -650,7 +601,8 @@ export const windowed = (self: Limit, options: WindowOptions = {}): Limit => {
  * import { Bulkhead } from 'fp-ts-retry'
  *
  * Bulkhead.simulateLimit(Bulkhead.aimd(), [{ start: 0, rtt: 9_000, inflight: 20, didDrop: false }])
- * // => [20] (a sample slower than 5 s is a drop: floor(20 * 0.9) = 18, then the minimum, 20)
+ * // => [20]
+ * // (a sample slower than 5 s is a drop: floor(20 * 0.9) = 18, then the minimum, 20)
  *
  * @since 0.2.0
  * @category utils
@@ -906,16 +858,31 @@ export const make = (options: Options): IO<Bulkhead> => {
       })
     }
 
-    return {
-      _tag: 'Bulkhead',
-      running: () => running,
-      queued: () => queued,
-      maxConcurrent: () => current,
-      maxQueue,
-      acquire,
-    }
+    return clocked(
+      {
+        _tag: 'Bulkhead',
+        running: () => running,
+        queued: () => queued,
+        maxConcurrent: () => current,
+        maxQueue,
+        acquire,
+      },
+      clock,
+    )
   }
 }
+
+/** The clock of each bulkhead {@link make} made: the time of its events (another implementation's are on the live clock). */
+const clocks = /* @__PURE__ */ new WeakMap<Bulkhead, Clock.Clock>()
+const clocked = (bulkhead: Bulkhead, clock: Clock.Clock): Bulkhead => {
+  clocks.set(bulkhead, clock)
+  return bulkhead
+}
+const nowOf = (bulkhead: Bulkhead): number => (clocks.get(bulkhead) ?? Clock.live).now()
+const run = (self: AnyOperation, env: Env | undefined): Promise<E.Either<unknown, unknown>> =>
+  env === undefined ? self() : self(env)()
+const rejected = (observer: Observer<Events.Event>, bulkhead: Bulkhead, failure: BulkheadRejected): void =>
+  emit(observer, { _tag: 'Rejected', call: observer.call, time: nowOf(bulkhead), failure })
 
 // -------------------------------------------------------------------------------------
 // combinators
@@ -998,25 +965,42 @@ const isTimeoutReason = (reason: unknown): boolean =>
 
 const limited = (self: AnyOperation, bulkhead: Bulkhead): AnyOperation =>
   operation(async (env) => {
+    const observer = active<Events.Event>()
     const signal = env?.signal
+    const since = observer === undefined ? 0 : nowOf(bulkhead)
     const acquired = await bulkhead.acquire(signal)
-    if (E.isLeft(acquired)) return acquired
+    if (E.isLeft(acquired)) {
+      if (observer !== undefined) rejected(observer, bulkhead, acquired.left)
+      return acquired
+    }
     const permit = acquired.right
     if (signal?.aborted) {
       // aborted between admission and now: the slot goes back before the operation starts
       permit.onIgnore()
-      return E.left<BulkheadRejected>({
+      const failure: BulkheadRejected = {
         _tag: 'BulkheadRejected',
         reason: 'aborted',
         running: bulkhead.running(),
         queued: bulkhead.queued(),
         maxConcurrent: bulkhead.maxConcurrent(),
         maxQueue: bulkhead.maxQueue,
-      })
+      }
+      if (observer !== undefined) rejected(observer, bulkhead, failure)
+      return E.left(failure)
+    }
+    if (observer !== undefined) {
+      const time = nowOf(bulkhead)
+      if (time > since)
+        emit(observer, { _tag: 'Admitted', call: observer.call, time, by: 'Bulkhead', waited: time - since })
     }
     let result: E.Either<unknown, unknown>
     try {
-      result = await (env === undefined ? self() : self(env)())
+      // started after a wait: within the call's observer again, so the protections inside hear it
+      result = await (observer === undefined
+        ? env === undefined
+          ? self()
+          : self(env)()
+        : attempt(observer, run, self, env))
     } catch (defect) {
       permit.onIgnore()
       throw defect

@@ -20,9 +20,12 @@ import * as Clock from './Clock'
 import { isHealthFailure } from './internal/classify'
 import { dual, firstIsFunction } from './internal/dual'
 import { sanitize } from './internal/delay'
+import { active, emit } from './internal/events'
+import type { Observer } from './internal/events'
 import { guarded } from './internal/report'
 import { operation } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
+import type * as Events from './Events'
 import type { Any, Env, Widen } from './Operation'
 import { hasTag } from './internal/tag'
 import * as check from './internal/validate'
@@ -35,11 +38,6 @@ import * as Schedule from './Schedule'
 /**
  * The three states of a breaker.
  *
- * @example
- * import { CircuitBreaker } from 'fp-ts-retry'
- *
- * const state: CircuitBreaker.State = 'HalfOpen'
- *
  * @since 0.1.0
  * @category model
  */
@@ -50,12 +48,6 @@ export type State = 'Closed' | 'Open' | 'HalfOpen'
  * clock time from which a probe may pass; `retryAfter` the milliseconds until
  * then (0 when the breaker is half-open and its probes are all in flight):
  * the retry hint that `Schedule.waitForHint` makes a retry wait out.
- *
- * @example
- * import * as O from 'fp-ts/Option'
- * import { CircuitBreaker } from 'fp-ts-retry'
- *
- * const error: CircuitBreaker.CircuitOpen = { _tag: 'CircuitOpen', state: 'Open', retryAt: 30_000, retryAfter: O.some(12_500) }
  *
  * @since 0.1.0
  * @category model
@@ -72,11 +64,6 @@ export interface CircuitOpen {
 
 /**
  * A transition, given to listeners.
- *
- * @example
- * import { CircuitBreaker } from 'fp-ts-retry'
- *
- * const change: CircuitBreaker.StateChange = { from: 'Closed', to: 'Open', at: 1_250 }
  *
  * @since 0.1.0
  * @category model
@@ -99,6 +86,8 @@ export interface StateChange {
  * const breaker = CircuitBreaker.make()()
  * const permit = breaker.acquire()
  * if (E.isRight(permit)) permit.right.onSuccess()
+ * breaker.state()
+ * // => 'Closed'
  *
  * @since 0.1.0
  * @category model
@@ -136,16 +125,6 @@ export interface CircuitBreaker {
 
 /**
  * Options of {@link make}.
- *
- * @example
- * import { pipe } from 'fp-ts/function'
- * import { CircuitBreaker, Schedule } from 'fp-ts-retry'
- *
- * const options: CircuitBreaker.Options = {
- *   failureRate: { threshold: 0.5, window: 20, minimumCalls: 10 },
- *   halfOpenAfter: pipe(Schedule.exponential(1_000), Schedule.capDelay(60_000)),
- *   probes: 3,
- * }
  *
  * @since 0.1.0
  * @category model
@@ -210,11 +189,12 @@ export interface Options {
  *
  * const clock = TestClock.make()
  * const breaker = CircuitBreaker.make({ clock, consecutiveFailures: 2, halfOpenAfter: 5_000 })()
- * const call = pipe(TE.left('503'), CircuitBreaker.protect(breaker))
+ * // a transient failure counts (see `isFailure`): here, a timeout
+ * const call = pipe(TE.left({ _tag: 'TimeoutError', timeout: 1_000 } as const), CircuitBreaker.protect(breaker))
  * await call()
  * await call()
  * await call()
- * // => { _tag: 'Left', left: { _tag: 'CircuitOpen', state: 'Open', retryAt: 5000, retryAfter: { _tag: 'Some', value: 5000 } } }
+ * // => left({ _tag: 'CircuitOpen', state: 'Open', retryAt: 5000, retryAfter: some(5000) })
  *
  * @throws RangeError when a count is not a positive integer, a delay is negative, NaN or infinite, or `threshold` is outside (0, 1]
  * @since 0.1.0
@@ -476,6 +456,8 @@ const protectDual = /* @__PURE__ */ dual(
 
 const guard = (self: AnyOperation, breaker: CircuitBreaker): AnyOperation =>
   operation(async (env) => {
+    const observer = active<Events.Event>()
+    if (observer !== undefined) return observed(self, breaker, env, observer)
     const permit = breaker.acquire()
     if (E.isLeft(permit)) return permit
     let result: E.Either<unknown, unknown>
@@ -489,6 +471,46 @@ const guard = (self: AnyOperation, breaker: CircuitBreaker): AnyOperation =>
     else permit.right.onFailure(result.left)
     return result
   })
+
+/**
+ * {@link guard} for a call with a listener: the transitions this call causes (its admission, its outcome) are
+ * `CircuitChanged` events, a refusal a `Rejected` one. Listening only while the breaker decides for this call, so
+ * another call's transitions are not reported as this one's.
+ */
+const observed = async (
+  self: AnyOperation,
+  breaker: CircuitBreaker,
+  env: Env | undefined,
+  observer: Observer<Events.Event>,
+): Promise<E.Either<unknown, unknown>> => {
+  const changed = (change: StateChange) =>
+    emit(observer, { _tag: 'CircuitChanged', call: observer.call, time: change.at, from: change.from, to: change.to })
+  const deciding = <T>(decide: () => T): T => {
+    const unsubscribe = breaker.subscribe(changed)
+    try {
+      return decide()
+    } finally {
+      unsubscribe()
+    }
+  }
+  const permit = deciding(() => breaker.acquire())
+  if (E.isLeft(permit)) {
+    // the breaker's time of the refusal: retryAt - retryAfter (always some)
+    const time = permit.left.retryAt - O.getOrElse(() => 0)(permit.left.retryAfter)
+    emit(observer, { _tag: 'Rejected', call: observer.call, time, failure: permit.left })
+    return permit
+  }
+  let result: E.Either<unknown, unknown>
+  try {
+    result = await (env === undefined ? self() : self(env)())
+  } catch (defect) {
+    deciding(() => permit.right.onFailure(asDefect(defect)))
+    throw defect
+  }
+  if (E.isRight(result)) deciding(() => permit.right.onSuccess())
+  else deciding(() => permit.right.onFailure(result.left))
+  return result
+}
 
 /**
  * True for a {@link CircuitOpen} failure. Accepts any value.

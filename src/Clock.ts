@@ -14,11 +14,6 @@ import { onAbortOf } from './internal/abort'
  * `Repeat` and `Waiter`, `'queue'` and `'rateLimit'` a bulkhead's queue
  * timeout and a rate limiter's wait. Your own code may pass any other name.
  *
- * @example
- * import { Clock } from 'fp-ts-retry'
- *
- * const purpose: Clock.SleepPurpose = 'backoff'
- *
  * @since 0.2.0
  * @category model
  */
@@ -35,16 +30,23 @@ export type SleepPurpose = 'backoff' | 'timeout' | 'hedge' | 'repeat' | 'poll' |
  * finite delay (a zero delay retries without calling `sleep`).
  *
  * @example
- * import { Clock } from 'fp-ts-retry'
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * import { Clock, Retry, Schedule, TestClock } from 'fp-ts-retry'
  *
- * // the live clock, logging every backoff sleep
- * const logging: Clock.Clock = {
- *   now: Clock.live.now,
- *   sleep: (ms, signal) => {
- *     console.log(`sleeping ${ms} ms`)
- *     return Clock.live.sleep(ms, signal)
- *   },
+ * // a clock of your own: this one records each sleep, then sleeps on a test clock
+ * const test = TestClock.make()
+ * const sleeps: Array<number> = []
+ * const recording: Clock.Clock = {
+ *   now: test.now,
+ *   sleep: (ms, signal, purpose) => (sleeps.push(ms), test.sleep(ms, signal, purpose)),
  * }
+ * const running = pipe(TE.left('503'), Retry.retrying(Schedule.fromDelays(100, 200), { clock: recording }))()
+ * await test.runAll()
+ * await running
+ * // => left('503')
+ * sleeps
+ * // => [100, 200]
  *
  * @since 0.1.0
  * @category model

@@ -1,18 +1,23 @@
 /**
- * Decoding untrusted answers with io-ts: a {@link DecodeError} is a typed,
- * readable failure (path, expected type, actual value), never an exception.
+ * Decoding untrusted answers with io-ts or any Standard Schema v1 validator
+ * (Zod 4, Valibot, ArkType, Effect Schema): a {@link DecodeError} is a
+ * typed, readable failure (path, expected type, actual value), never an
+ * exception, and reads the same whichever library found the problem.
  * {@link extractJson} finds the JSON in a language model's reply (plain, in
  * a fenced code block, after a preamble), so that a retry can feed the error
  * back into the next prompt.
+ *
+ * Neither io-ts nor any Standard Schema library is needed at run time by this
+ * module: it only calls the schema you give it.
  *
  * @since 0.1.0
  */
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import type * as t from 'io-ts'
-import { chainEither } from './internal/operation'
-import type { AnyOperation } from './internal/operation'
 import * as D from './internal/decoder'
+import { operation, runner } from './internal/operation'
+import type { AnyOperation } from './internal/operation'
 import type { Any, Mapped } from './Operation'
 
 // -------------------------------------------------------------------------------------
@@ -29,16 +34,6 @@ import type { Any, Mapped } from './Operation'
  * `errors` has one readable line per problem (`at $.age: expected number,
  * got "forty-two"`); `message` sums them up in one line, fit for a log or for
  * the next prompt.
- *
- * @example
- * import * as Decode from 'fp-ts-retry/decode'
- *
- * const error: Decode.DecodeError = {
- *   _tag: 'DecodeError',
- *   reason: 'InvalidValue',
- *   errors: ['at $.age: expected number, got "forty-two"'],
- *   message: 'invalid value: at $.age: expected number, got "forty-two"',
- * }
  *
  * @since 0.1.0
  * @category model
@@ -82,6 +77,67 @@ const decodeError = (reason: DecodeError['reason'], errors: ReadonlyArray<string
 export const isDecodeError = (error: unknown): error is DecodeError =>
   typeof error === 'object' && error !== null && (error as { readonly _tag?: unknown })._tag === 'DecodeError'
 
+/**
+ * A validator that implements Standard Schema v1 (https://standardschema.dev):
+ * Zod 4, Valibot, ArkType and Effect Schema (through
+ * `Schema.standardSchemaV1`) schemas are ones. The interface is copied here,
+ * types only, so that nothing needs `@standard-schema/spec` installed.
+ *
+ * @example
+ * import * as E from 'fp-ts/Either'
+ * import * as Decode from 'fp-ts-retry/decode'
+ *
+ * // a hand-written validator; a Zod or Valibot schema is one already
+ * const Even: Decode.StandardSchema<number> = {
+ *   '~standard': {
+ *     version: 1,
+ *     vendor: 'example',
+ *     validate: (value) =>
+ *       typeof value === 'number' && value % 2 === 0 ? { value } : { issues: [{ message: 'expected an even number' }] },
+ *   },
+ * }
+ * E.mapLeft((e: Decode.DecodeError) => [e.reason, e.errors])(Decode.validate(Even)(3))
+ * // => left(['InvalidValue', ['at $: expected an even number']])
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface StandardSchema<A> {
+  readonly '~standard': {
+    readonly version: 1
+    readonly vendor: string
+    readonly validate: (value: unknown) => StandardResult<A> | Promise<StandardResult<A>>
+    readonly types?: { readonly input: unknown; readonly output: A } | undefined
+  }
+}
+
+/**
+ * What a {@link StandardSchema} returns: the value, or the issues, each with
+ * a message and a path (keys, or `{ key }` segments).
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type StandardResult<A> =
+  | { readonly value: A; readonly issues?: undefined }
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string
+        readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined
+      }>
+    }
+
+/**
+ * What {@link validate}, {@link decode} and {@link decodeText} accept: an
+ * io-ts codec (any `Decoder<unknown, A>`) or a {@link StandardSchema}. The
+ * decoded type `A` is the codec's type, or the schema's output type
+ * (`z.infer<typeof schema>`, `v.InferOutput<typeof schema>`).
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export type Schema<A> = t.Decoder<unknown, A> | StandardSchema<A>
+
 // -------------------------------------------------------------------------------------
 // formatting
 // -------------------------------------------------------------------------------------
@@ -104,19 +160,21 @@ const show = (value: unknown): string => {
   return clip(text)
 }
 
-const pathOf = (context: t.Context): string =>
-  context
-    .slice(1)
-    .map((entry) => entry.key)
-    .reduce(
-      (path, key) =>
-        /^\d+$/.test(key)
-          ? `${path}[${key}]`
-          : /^[A-Za-z_$][\w$]*$/.test(key)
-            ? `${path}.${key}`
+/** A path as the errors show it, `$.items[2]["unit price"]`, from its keys. */
+const formatPath = (keys: ReadonlyArray<PropertyKey>): string =>
+  keys.reduce<string>(
+    (path, key) =>
+      typeof key === 'symbol'
+        ? `${path}[${String(key)}]`
+        : /^\d+$/.test(String(key))
+          ? `${path}[${String(key)}]`
+          : /^[A-Za-z_$][\w$]*$/.test(String(key))
+            ? `${path}.${String(key)}`
             : `${path}[${show(key)}]`,
-      '$',
-    )
+    '$',
+  )
+
+const pathOf = (context: t.Context): string => formatPath(context.slice(1).map((entry) => entry.key))
 
 /**
  * One io-ts validation error as a readable line:
@@ -126,6 +184,62 @@ const formatError = (error: t.ValidationError): string => {
   if (error.message !== undefined) return `at ${pathOf(error.context)}: ${error.message}`
   const expected = error.context[error.context.length - 1]?.type.name ?? 'a valid value'
   return `at ${pathOf(error.context)}: expected ${expected}, got ${show(error.value)}`
+}
+
+type Issue = Extract<StandardResult<unknown>, { readonly issues: unknown }>['issues'][number]
+
+/** The keys of a Standard Schema issue's path: plain keys, or `{ key }` segments. */
+const issueKeys = (issue: Issue): ReadonlyArray<PropertyKey> =>
+  (issue.path ?? []).map((segment) =>
+    typeof segment === 'object' && segment !== null ? (segment as { readonly key: PropertyKey }).key : segment,
+  )
+
+/** The value found at `keys` inside `value`: `undefined` where the path leaves it (a missing key). */
+const valueAt = (value: unknown, keys: ReadonlyArray<PropertyKey>): unknown => {
+  let current = value
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null) return undefined
+    current = (current as Record<PropertyKey, unknown>)[key]
+  }
+  return current
+}
+
+/**
+ * Whether an issue is a plain type mismatch whose `expected` names the type:
+ * Zod's `invalid_type`, Valibot's type checks (its `type` is what it
+ * expected), or an issue of another library that says what it expected and
+ * nothing else. These read exactly as io-ts's errors do.
+ */
+const isTypeMismatch = (issue: Issue): issue is Issue & { readonly expected: string } => {
+  const { expected, code, kind, type } = issue as {
+    readonly expected?: unknown
+    readonly code?: unknown
+    readonly kind?: unknown
+    readonly type?: unknown
+  }
+  if (typeof expected !== 'string') return false
+  if (code !== undefined) return code === 'invalid_type'
+  if (kind !== undefined) return kind === 'schema' && type === expected
+  return true
+}
+
+/**
+ * One Standard Schema issue as a readable line, the same as io-ts gives for
+ * the same problem: `at $.age: expected number, got "forty-two"`; any other
+ * issue is its own message at its path.
+ */
+const formatIssue = (value: unknown, issue: Issue): string => {
+  let keys: ReadonlyArray<PropertyKey> = []
+  let actual: unknown
+  try {
+    keys = issueKeys(issue)
+    actual = valueAt(value, keys)
+  } catch {
+    actual = undefined // a getter or a proxy that throws: shown as what could be read
+  }
+  return isTypeMismatch(issue)
+    ? `at ${formatPath(keys)}: expected ${issue.expected}, got ${show(actual)}`
+    : `at ${formatPath(keys)}: ${String(issue.message)}`
 }
 
 // -------------------------------------------------------------------------------------
@@ -138,14 +252,72 @@ const isStackOverflow = (error: unknown): boolean =>
 
 const TOO_DEEP_TO_VALIDATE = 'at $: nested too deep for the codec to follow (the stack overflowed)'
 
+const isStandardSchema = <A>(schema: Schema<A>): schema is StandardSchema<A> =>
+  (typeof schema === 'object' || typeof schema === 'function') &&
+  schema !== null &&
+  typeof (schema as Partial<StandardSchema<A>>)['~standard'] === 'object'
+
+const invalidValue = (errors: ReadonlyArray<string>): DecodeError => decodeError('InvalidValue', [...new Set(errors)])
+
+/** A Standard Schema's answer as an `Either`. */
+const fromStandardResult = <A>(value: unknown, result: StandardResult<A>): E.Either<DecodeError, A> =>
+  result.issues === undefined
+    ? E.right(result.value)
+    : E.left(
+        invalidValue(
+          result.issues.length === 0
+            ? ['at $: invalid value']
+            : result.issues.map((issue) => formatIssue(value, issue)),
+        ),
+      )
+
+const ASYNC_SCHEMA =
+  'at $: the schema validates asynchronously (an async refinement or transform): use Decode.decode or Decode.decodeText, which wait for it'
+
 /**
- * Validates an unknown value with an io-ts codec: `Right` with the value, or
- * a {@link DecodeError} (`InvalidValue`) listing every problem with its path.
+ * Runs either kind of schema: an `Either`, or a promise of one when a
+ * Standard Schema validates asynchronously. A stack overflow (a value nested
+ * too deep for a recursive schema) is an `InvalidValue`; any other exception
+ * the schema throws is a defect of the schema, and propagates.
+ */
+const run = <A>(schema: Schema<A>, value: unknown): E.Either<DecodeError, A> | Promise<E.Either<DecodeError, A>> => {
+  const tooDeep = (error: unknown): E.Either<DecodeError, never> => {
+    if (!isStackOverflow(error)) throw error
+    return E.left(decodeError('InvalidValue', [TOO_DEEP_TO_VALIDATE]))
+  }
+  try {
+    if (isStandardSchema(schema)) {
+      const result = schema['~standard'].validate(value)
+      return result instanceof Promise
+        ? result.then((settled) => fromStandardResult(value, settled), tooDeep)
+        : fromStandardResult(value, result)
+    }
+    return pipe(
+      schema.decode(value),
+      E.mapLeft((errors) => invalidValue(errors.map(formatError))),
+    )
+  } catch (error) {
+    return tooDeep(error)
+  }
+}
+
+/**
+ * Validates an unknown value with an io-ts codec or a Standard Schema (Zod,
+ * Valibot, ArkType...): `Right` with the value, or a {@link DecodeError}
+ * (`InvalidValue`) listing every problem with its path.
  *
- * A value nested too deep for a recursive codec to follow (a cyclic one, or
+ * Both kinds give the same lines for the same problem: a type mismatch reads
+ * `at $.age: expected number, got "forty-two"` from io-ts, Zod or Valibot.
+ * Another Standard Schema issue (a length, a pattern, a refinement) is its
+ * own message at its path: `at $.name: Too small: expected string to have
+ * >=3 characters`.
+ *
+ * A value nested too deep for a recursive schema to follow (a cyclic one, or
  * one built in memory thousands of levels deep) is an `InvalidValue` too,
  * instead of a stack overflow. Values parsed from text never get that far:
- * text nested deeper than {@link MAX_DEPTH} is refused before it is parsed.
+ * text nested deeper than {@link MAX_DEPTH} is refused before it is parsed. A
+ * Standard Schema that validates asynchronously cannot answer here, at once:
+ * use {@link decode} or {@link decodeText}, which wait for it.
  *
  * @example
  * import * as t from 'io-ts'
@@ -153,31 +325,38 @@ const TOO_DEEP_TO_VALIDATE = 'at $: nested too deep for the codec to follow (the
  *
  * const Person = t.type({ name: t.string, age: t.number })
  * Decode.validate(Person)({ name: 'Ada', age: 'old' })
- * // => Left({ _tag: 'DecodeError', reason: 'InvalidValue',
- * //           errors: ['at $.age: expected number, got "old"'], ... })
+ * // => left({
+ * //   _tag: 'DecodeError',
+ * //   reason: 'InvalidValue',
+ * //   errors: ['at $.age: expected number, got "old"'],
+ * //   message: 'invalid value: at $.age: expected number, got "old"',
+ * // })
  *
  * @since 0.1.0
  * @category utils
  */
 export const validate =
-  <A>(codec: t.Decoder<unknown, A>) =>
+  <A>(schema: Schema<A>) =>
   (value: unknown): E.Either<DecodeError, A> => {
-    let validation: t.Validation<A>
-    try {
-      validation = codec.decode(value)
-    } catch (error) {
-      if (!isStackOverflow(error)) throw error
-      return E.left(decodeError('InvalidValue', [TOO_DEEP_TO_VALIDATE]))
-    }
-    return pipe(
-      validation,
-      E.mapLeft((errors) => decodeError('InvalidValue', [...new Set(errors.map(formatError))])),
-    )
+    const result = run(schema, value)
+    if (!(result instanceof Promise)) return result
+    result.catch(() => undefined) // answered below; a rejection of the async schema is not left unhandled
+    return E.left(invalidValue([ASYNC_SCHEMA]))
   }
 
+/** `self`, its value validated by `f`, which may answer later. */
+const chainValidation = <A, B>(
+  self: Any,
+  f: (a: A) => E.Either<DecodeError, B> | Promise<E.Either<DecodeError, B>>,
+): AnyOperation => {
+  const once = runner<unknown, A>(self as AnyOperation)
+  return operation((env) => once(env).then((result) => (E.isLeft(result) ? result : f(result.right))))
+}
+
 /**
- * Decodes the result of an operation (either form) with an io-ts codec,
- * adding {@link DecodeError} to its error union.
+ * Decodes the result of an operation (either form) with an io-ts codec or a
+ * Standard Schema, adding {@link DecodeError} to its error union. An
+ * asynchronous Standard Schema is awaited.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -194,9 +373,9 @@ export const validate =
  * @category combinators
  */
 export const decode =
-  <A>(codec: t.Decoder<unknown, A>) =>
+  <A>(schema: Schema<A>) =>
   <Op extends Any>(self: Op): Mapped<Op, DecodeError, A> =>
-    chainEither(self as AnyOperation, validate(codec)) as Mapped<Op, DecodeError, A>
+    chainValidation(self, (value: unknown) => run(schema, value)) as Mapped<Op, DecodeError, A>
 
 // -------------------------------------------------------------------------------------
 // JSON
@@ -214,10 +393,12 @@ const syntaxMessage = (error: unknown): string => (error instanceof Error ? erro
  * overflow the stack of a recursive codec.
  *
  * @example
+ * import * as E from 'fp-ts/Either'
  * import * as Decode from 'fp-ts-retry/decode'
  *
- * Decode.parseJson('['.repeat(Decode.MAX_DEPTH + 1) + ']'.repeat(Decode.MAX_DEPTH + 1))
- * // => Left(DecodeError) with reason 'InvalidJson': 'invalid JSON: nested deeper than 500 levels (Decode.MAX_DEPTH) at position 500, in: ...'
+ * const deep = Decode.parseJson('['.repeat(Decode.MAX_DEPTH + 1) + ']'.repeat(Decode.MAX_DEPTH + 1))
+ * E.mapLeft((e: Decode.DecodeError) => [e.reason, e.message.split(', in:')[0]])(deep)
+ * // => left(['InvalidJson', 'invalid JSON: nested deeper than 500 levels (Decode.MAX_DEPTH) at position 500'])
  *
  * @since 0.2.0
  * @category utils
@@ -380,12 +561,13 @@ const forEachBracketed = <A>(text: string, visit: Visit<A>): A | undefined => {
  * position 22`), or `NoJson` when the text has no candidate at all.
  *
  * @example
+ * import * as E from 'fp-ts/Either'
  * import * as Decode from 'fp-ts-retry/decode'
  *
  * Decode.extractJson('Sure! Here is the person:\n```json\n{"name": "Ada", "age": 36}\n```')
  * // => { _tag: 'Right', right: { name: 'Ada', age: 36 } }
- * Decode.extractJson('Of course: {"name": "Ada", "age": }')
- * // => Left(DecodeError) with reason 'InvalidJson'
+ * E.mapLeft((e: Decode.DecodeError) => e.reason)(Decode.extractJson('Of course: {"name": "Ada", "age": }'))
+ * // => left('InvalidJson')
  *
  * @since 0.1.0
  * @category utils
@@ -426,8 +608,9 @@ export const extractJson = (text: string): E.Either<DecodeError, unknown> => {
 
 /**
  * Decodes a model's text reply: finds the JSON in it with
- * {@link extractJson}, then validates it with the codec. Both failures are a
- * {@link DecodeError} in the error union.
+ * {@link extractJson}, then validates it with the io-ts codec or the Standard
+ * Schema (Zod, Valibot...). Both failures are a {@link DecodeError} in the
+ * error union.
  *
  * Safe on hostile replies: linear time in the length of the text, and JSON
  * nested deeper than {@link MAX_DEPTH} is an `InvalidJson` error naming the
@@ -437,6 +620,7 @@ export const extractJson = (text: string): E.Either<DecodeError, unknown> => {
  * import { pipe } from 'fp-ts/function'
  * import * as TE from 'fp-ts/TaskEither'
  * import * as t from 'io-ts'
+ * import { z } from 'zod'
  * import * as Decode from 'fp-ts-retry/decode'
  *
  * const Person = t.type({ name: t.string, age: t.number })
@@ -444,14 +628,19 @@ export const extractJson = (text: string): E.Either<DecodeError, unknown> => {
  * await pipe(reply, Decode.decodeText(Person))()
  * // => { _tag: 'Right', right: { name: 'Ada', age: 36 } }
  *
+ * // the same with a Zod schema (Valibot, ArkType... alike): its output type is the result's
+ * const ZodPerson = z.object({ name: z.string(), age: z.number() })
+ * const fenced: TE.TaskEither<never, string> = TE.right('```json\n{"name": "Ada", "age": "old"}\n```')
+ * await pipe(fenced, Decode.decodeText(ZodPerson), TE.mapLeft((e) => e.errors))()
+ * // => left(['at $.age: expected number, got "old"'])
+ *
  * @since 0.1.0
  * @category combinators
  */
 export const decodeText =
-  <A>(codec: t.Decoder<unknown, A>) =>
+  <A>(schema: Schema<A>) =>
   <Op extends Any<unknown, string>>(self: Op): Mapped<Op, DecodeError, A> =>
-    chainEither(self as AnyOperation, (text: string) => pipe(extractJson(text), E.chain(validate(codec)))) as Mapped<
-      Op,
-      DecodeError,
-      A
-    >
+    chainValidation(self, (text: string) => {
+      const json = extractJson(text)
+      return E.isLeft(json) ? json : run(schema, json.right)
+    }) as Mapped<Op, DecodeError, A>

@@ -19,11 +19,6 @@ import * as check from './internal/validate'
  * A validated duration: `millis` is finite and non-negative; `spelling` is
  * how it was written (a number of milliseconds or a string with units).
  *
- * @example
- * import * as Duration from 'fp-ts-retry/duration'
- *
- * const d: Duration.Duration = { _tag: 'Duration', millis: 1500, spelling: '1.5s' }
- *
  * @since 0.1.0
  * @category model
  */
@@ -38,11 +33,6 @@ export interface Duration {
 /**
  * How a duration is written in JSON: milliseconds, or a string with units
  * `ms`, `s`, `m`, `h` (`"100ms"`, `"0.5s"`, `".1s"`, `"2m"`, `"1h30m"`).
- *
- * @example
- * import * as Duration from 'fp-ts-retry/duration'
- *
- * const written: Duration.DurationJson = '1h30m'
  *
  * @since 0.1.0
  * @category model
@@ -125,7 +115,7 @@ const hint = (text: string): string =>
  * Duration.parse('1.5s')
  * // => right({ _tag: 'Duration', millis: 1500, spelling: '1.5s' })
  * Duration.parse('10 seconds')
- * // => left('expected a duration (...), got "10 seconds"')
+ * // => left('expected a duration (milliseconds, or a string like "250ms", "1.5s", "2m", "1h30m"), got "10 seconds"')
  *
  * @since 0.1.0
  * @category constructors

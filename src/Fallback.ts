@@ -27,12 +27,6 @@ import * as Schedule from './Schedule'
  * A non-empty list of plain `TaskEither` alternatives whose errors the
  * schedule accepts.
  *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Fallback } from 'fp-ts-retry'
- *
- * const chain: Fallback.Alternatives<string> = [TE.left('primary down'), TE.right('backup')]
- *
  * @since 0.1.0
  * @category model
  */
@@ -41,15 +35,6 @@ export type Alternatives<In> = readonly [TaskEither<In, unknown>, ...ReadonlyArr
 /**
  * A non-empty list of cancellable alternatives (`ReaderTaskEither`s whose
  * environment carries the signal) whose errors the schedule accepts.
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Fallback, Operation } from 'fp-ts-retry'
- *
- * const chain: Fallback.CancellableAlternatives<string> = [
- *   (_: Operation.Env) => TE.left('primary down'),
- *   (_: Operation.Env) => TE.right('backup'),
- * ]
  *
  * @since 0.2.0
  * @category model
@@ -62,13 +47,7 @@ export type CancellableAlternatives<In> = readonly [
 ]
 
 /**
- * The error type of an operation of either form (a union when given a union).
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Fallback } from 'fp-ts-retry'
- *
- * type E = Fallback.ErrorOf<TE.TaskEither<'down', number>> // 'down'
+ * The error type of an operation of either form: the same type as `Operation.ErrorOf`, kept here from 0.1.
  *
  * @since 0.1.0
  * @category utils
@@ -77,13 +56,7 @@ export type ErrorOf<T> =
   T extends TaskEither<infer E, unknown> ? E : T extends ReaderTaskEither<never, infer E, unknown> ? E : never
 
 /**
- * The success type of an operation of either form (a union when given a union).
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Fallback } from 'fp-ts-retry'
- *
- * type A = Fallback.ValueOf<TE.TaskEither<'down', number>> // number
+ * The success type of an operation of either form: the same type as `Operation.ValueOf`, kept here from 0.1.
  *
  * @since 0.1.0
  * @category utils
@@ -94,13 +67,6 @@ export type ValueOf<T> =
 /**
  * The environment that every one of a union of cancellable operations needs:
  * the intersection of their environments.
- *
- * @example
- * import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
- * import { Fallback, Operation } from 'fp-ts-retry'
- *
- * type R = Fallback.EnvOf<ReaderTaskEither<Operation.Env & { a: 1 }, 'x', 0> | ReaderTaskEither<Operation.Env & { b: 2 }, 'y', 0>>
- * // Operation.Env & { a: 1 } & { b: 2 }
  *
  * @since 0.2.0
  * @category utils

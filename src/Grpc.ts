@@ -82,11 +82,6 @@ export const STATUS_CODES = {
 /**
  * The name of a gRPC status code, such as `"UNAVAILABLE"`.
  *
- * @example
- * import * as Grpc from 'fp-ts-retry/grpc'
- *
- * const name: Grpc.StatusName = 'RESOURCE_EXHAUSTED'
- *
  * @since 0.1.0
  * @category model
  */
@@ -96,17 +91,6 @@ export type StatusName = keyof typeof STATUS_CODES
  * A validated gRPC `retryPolicy`. Durations keep their spelling; status
  * codes are held by their upper-case name (numbers and lower-case names in
  * the JSON are turned into names).
- *
- * @example
- * import * as Grpc from 'fp-ts-retry/grpc'
- *
- * const policy: Grpc.RetryPolicy = {
- *   maxAttempts: 4,
- *   initialBackoff: { _tag: 'Duration', millis: 100, spelling: '.1s' },
- *   maxBackoff: { _tag: 'Duration', millis: 1000, spelling: '1s' },
- *   backoffMultiplier: 2,
- *   retryableStatusCodes: ['UNAVAILABLE'],
- * }
  *
  * @since 0.1.0
  * @category model
@@ -126,17 +110,6 @@ export interface RetryPolicy {
 
 /**
  * A gRPC `retryPolicy` as written in a service config.
- *
- * @example
- * import * as Grpc from 'fp-ts-retry/grpc'
- *
- * const json: Grpc.RetryPolicyJson = {
- *   maxAttempts: 4,
- *   initialBackoff: '.1s',
- *   maxBackoff: '1s',
- *   backoffMultiplier: 2,
- *   retryableStatusCodes: ['UNAVAILABLE'],
- * }
  *
  * @since 0.1.0
  * @category model
@@ -169,11 +142,6 @@ export const MAX_ATTEMPTS = 5
  * JSON: `maxTokens` an integer in (0, 1000], `tokenRatio` a number greater
  * than 0 whose decimal places beyond 3 are ignored (0.5466 counts as 0.546).
  *
- * @example
- * import * as Grpc from 'fp-ts-retry/grpc'
- *
- * const throttling: Grpc.RetryThrottling = { maxTokens: 10, tokenRatio: 0.1 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -189,14 +157,6 @@ export interface RetryThrottling {
  * failed RPC) asks for: `RetryIn`, a retry after exactly `millis` ms, after
  * which the backoff restarts from `initialBackoff`; or `DontRetry`, when the
  * value is negative or unparsable (`value` is what the server sent).
- *
- * @example
- * import * as Grpc from 'fp-ts-retry/grpc'
- *
- * const pushbacks: ReadonlyArray<Grpc.Pushback> = [
- *   { _tag: 'RetryIn', millis: 250 },
- *   { _tag: 'DontRetry', value: '-1' },
- * ]
  *
  * @since 0.2.0
  * @category model
@@ -222,13 +182,24 @@ export const PUSHBACK_KEY = 'grpc-retry-pushback-ms'
  * Options of {@link toSchedule}.
  *
  * @example
+ * import * as E from 'fp-ts/Either'
  * import * as O from 'fp-ts/Option'
+ * import { Schedule } from 'fp-ts-retry'
  * import * as Grpc from 'fp-ts-retry/grpc'
  *
  * // errors that carry their pushback already parsed
  * const options: Grpc.ScheduleOptions = {
  *   pushback: (e) => (e as { pushback?: O.Option<Grpc.Pushback> }).pushback ?? O.none,
  * }
+ * const json = {
+ *   maxAttempts: 4, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2,
+ *   retryableStatusCodes: [14],
+ * }
+ * const later = { pushback: O.some({ _tag: 'RetryIn', millis: 250 }) }
+ * const never = { pushback: O.some({ _tag: 'DontRetry', value: '-1' }) }
+ * E.map((p: Grpc.RetryPolicy) => Schedule.simulate(Grpc.toSchedule(p, options), [later, never]))(Grpc.decode(json))
+ * // => right([250])
+ * // (the first failure's pushback sets the delay, the second's stops the retries)
  *
  * @since 0.2.0
  * @category model
@@ -524,7 +495,8 @@ const JITTER_SPREAD = 0.4
  *
  * const json = { maxAttempts: 4, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
  * E.map((p: Grpc.RetryPolicy) => Schedule.simulate(Grpc.toSchedule(p), [14, 14, 14, 14], { random: Random.constant(0.5) }))(Grpc.decode(json))
- * // => right([100, 200, 400]) (each delay within [0.8, 1.2) times 100, 200, 400)
+ * // => right([100, 200, 400])
+ * // (a draw of 0.5 is the factor 1 of [0.8, 1.2): another draw puts each delay within 0.8 to 1.2 times its own)
  * const pushedBack = { code: 14, metadata: { 'grpc-retry-pushback-ms': '3000' } }
  * E.map((p: Grpc.RetryPolicy) => Schedule.simulate(Grpc.toSchedule(p), [14, pushedBack, 14], { random: Random.constant(0.5) }))(Grpc.decode(json))
  * // => right([100, 3000, 100])
@@ -587,7 +559,12 @@ export const isRetryable =
  *
  * const json = { maxAttempts: 4, initialBackoff: '.1s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] }
  * E.map(Grpc.describe)(Grpc.decode(json))
- * // => right('gRPC retry policy: up to 3 retries (maxAttempts 4) on UNAVAILABLE; retry n waits min(100ms × 2^(n-1), 1s) times a random factor between 0.8 and 1.2; a server pushback sets the next delay (the backoff then restarts) or stops the retries. With random seed 1, ...')
+ * // => right(
+ * //   'gRPC retry policy: up to 3 retries (maxAttempts 4) on UNAVAILABLE; ' +
+ * //     'retry n waits min(100ms × 2^(n-1), 1s) times a random factor between 0.8 and 1.2; ' +
+ * //     'a server pushback sets the next delay (the backoff then restarts) or stops the retries. ' +
+ * //     'With random seed 1, its delays are 105.1ms, 160.2ms and 404.4ms, and it gives up after 3 retries.',
+ * // )
  *
  * @since 0.1.0
  * @category utils
@@ -769,20 +746,11 @@ export const throttle = (config: RetryThrottling, policy: RetryPolicy): IO<Budge
  * a status in `nonFatalStatusCodes` sends the next copy at once, any other
  * ends the call. Status codes are held by their upper-case name.
  *
- * @example
- * import * as Grpc from 'fp-ts-retry/grpc'
- *
- * const policy: Grpc.HedgingPolicy = {
- *   maxAttempts: 3,
- *   hedgingDelay: { _tag: 'Duration', millis: 500, spelling: '.5s' },
- *   nonFatalStatusCodes: ['UNAVAILABLE', 'INTERNAL', 'ABORTED'],
- * }
- *
  * @since 0.2.0
  * @category model
  */
 export interface HedgingPolicy {
-  /** All attempts, the first one included: at least 2; above {@link MAX_ATTEMPTS} it counts as {@link MAX_ATTEMPTS}. */
+  /** All attempts, the first one included, bounded as a retry policy's {@link RetryPolicy.maxAttempts} is. */
   readonly maxAttempts: number
   /** The time between two attempts' starts: zero or more (`"0s"`, the default, sends every attempt at once). */
   readonly hedgingDelay: Duration
@@ -792,11 +760,6 @@ export interface HedgingPolicy {
 
 /**
  * A gRPC `hedgingPolicy` as written in a service config.
- *
- * @example
- * import * as Grpc from 'fp-ts-retry/grpc'
- *
- * const json: Grpc.HedgingPolicyJson = { maxAttempts: 4, hedgingDelay: '.5s', nonFatalStatusCodes: ['UNAVAILABLE', 13] }
  *
  * @since 0.2.0
  * @category model

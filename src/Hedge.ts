@@ -27,6 +27,7 @@ import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import type { Budget } from './Budget'
 import * as Clock from './Clock'
+import type * as Events from './Events'
 import type { Any, Env } from './Operation'
 import type { Aborted, Retried } from './Retry'
 import type { Schedule, StepContext } from './Schedule'
@@ -35,6 +36,7 @@ import { onAbort } from './internal/abort'
 import { show } from './internal/decoder'
 import { sanitize } from './internal/delay'
 import { dual, firstIsNotSchedule } from './internal/dual'
+import { active, emit, within } from './internal/events'
 import { hintOf } from './internal/hint'
 import { operation, withSignal } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
@@ -52,11 +54,6 @@ import * as check from './internal/validate'
  * attempt that has just started and how many attempts are running, itself
  * included. Its answer is the delay until the next attempt starts, or *done*
  * (no further attempt). Any `Schedule<unknown, Out>` takes it.
- *
- * @example
- * import { Hedge } from 'fp-ts-retry'
- *
- * const first: Hedge.Started = { attempt: 1, running: 1 }
  *
  * @since 0.2.0
  * @category model
@@ -76,12 +73,6 @@ export interface Started {
  * what the server sent). The same type as `Grpc.Pushback`, so
  * `Grpc.pushbackOf` fits the option as it is.
  *
- * @example
- * import { Hedge } from 'fp-ts-retry'
- *
- * const later: Hedge.Pushback = { _tag: 'RetryIn', millis: 250 }
- * const stop: Hedge.Pushback = { _tag: 'DontRetry', value: '-1' }
- *
  * @since 0.2.0
  * @category model
  */
@@ -94,11 +85,6 @@ export type Pushback =
  * or the one that failed with a fatal error. (When the caller's own signal
  * fires, the attempts get the caller's reason instead.)
  *
- * @example
- * import { Hedge } from 'fp-ts-retry'
- *
- * const reason: Hedge.Cancelled = { _tag: 'HedgeCancelled', by: 2 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -110,12 +96,6 @@ export interface Cancelled {
 
 /**
  * Passed to `onHedge` once per extra attempt, just before it starts.
- *
- * @example
- * import { Hedge } from 'fp-ts-retry'
- *
- * const log = (event: Hedge.HedgeEvent<string>) =>
- *   console.warn(`hedge ${event.attempt} after ${event.elapsed} ms (${event.running} still running)`)
  *
  * @since 0.2.0
  * @category model
@@ -169,11 +149,6 @@ export interface LatencyTracker {
 /**
  * Options of {@link latencyTracker}.
  *
- * @example
- * import { Hedge } from 'fp-ts-retry'
- *
- * const options: Hedge.LatencyTrackerOptions = { window: 500 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -184,11 +159,6 @@ export interface LatencyTrackerOptions {
 
 /**
  * Options of {@link afterQuantile}.
- *
- * @example
- * import { Hedge } from 'fp-ts-retry'
- *
- * const options: Hedge.AfterQuantileOptions = { quantile: 0.95, floor: 2, cap: 500 }
  *
  * @since 0.2.0
  * @category model
@@ -239,11 +209,6 @@ export interface LoadBound {
 /**
  * Options of {@link loadBound}.
  *
- * @example
- * import { Hedge } from 'fp-ts-retry'
- *
- * const options: Hedge.LoadBoundOptions = { capacity: 20 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -260,18 +225,6 @@ export interface LoadBoundOptions {
  * operation; in the data-last form, annotate them and the result accepts only
  * operations whose errors they take. Predicates that accept any value
  * (`Http.isTransient`) fit every operation.
- *
- * @example
- * import { Budget, Hedge, TestClock } from 'fp-ts-retry'
- * import * as Http from 'fp-ts-retry/http'
- *
- * const options: Hedge.HedgeOptions<unknown> = {
- *   clock: TestClock.make(),
- *   nonFatal: Http.isTransient,
- *   budget: Budget.throttle()(),
- *   loadBound: Hedge.loadBound(0.05)(),
- *   tracker: Hedge.latencyTracker()(),
- * }
  *
  * @since 0.2.0
  * @category model
@@ -312,14 +265,6 @@ export interface HedgeOptions<E> {
  * The type of an operation once hedged: a `TaskEither` keeps its exact type;
  * a cancellable `ReaderTaskEither` gains `Retry.Aborted` (the caller's signal
  * fired). Nothing else: hedging adds no failure of its own.
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
- * import { Hedge, Operation } from 'fp-ts-retry'
- *
- * type Same = Hedge.Hedged<TE.TaskEither<Error, number>> // TaskEither<Error, number>
- * type Wider = Hedge.Hedged<ReaderTaskEither<Operation.Env, Error, number>> // ReaderTaskEither<Env, Error | Aborted<Error>, number>
  *
  * @since 0.2.0
  * @category model
@@ -529,7 +474,7 @@ const isEither = (value: unknown): value is Result => {
   }
 }
 
-/** A `TaskEither` that resolves to something else breaks its contract: a defect, like a rejection. */
+/** The defect of a `TaskEither` that resolves to anything but an `Either`, as `Retry` reports it. */
 const notAnEither = (value: unknown): TypeError =>
   new TypeError(
     `Hedge: the operation resolved to ${show(value)}, not an Either (a TaskEither must resolve to left(e) or right(a))`,
@@ -561,6 +506,7 @@ const race = (
   env: Env | undefined,
 ): Promise<Result> =>
   new Promise<Result>((resolve, reject) => {
+    const observer = active<Events.Event>()
     const parent = env?.signal
     if (parent !== undefined && parent.aborted) {
       resolve(E.left(abortedBy(parent, O.none)))
@@ -589,6 +535,17 @@ const race = (
     let unsubscribe = noop
     const start = clock.now()
     if (bound !== undefined) guarded(recordRequest, bound, undefined)
+    // with a listener: which attempts have ended, by attempt number - 1 (the others lose when one wins)
+    const ended: Array<boolean> | undefined = observer === undefined ? undefined : []
+    const told = (tag: Events.HedgeDecided['_tag'], attempt: number): void => {
+      if (observer !== undefined) emit(observer, { _tag: tag, call: observer.call, time: clock.now(), attempt })
+    }
+    /** Attempt `n`'s result ends the race: with a listener and a race of more than one, it won and the others lost. */
+    const decided = (n: number): void => {
+      if (ended === undefined || started < 2) return
+      told('HedgeWon', n)
+      for (let k = 1; k <= started; k++) if (k !== n && ended[k - 1] !== true) told('HedgeLost', k)
+    }
 
     const stopTimer = (): void => {
       if (timer === undefined) return
@@ -647,8 +604,10 @@ const race = (
       if (settled) return // a loser's late result is dropped
       running -= 1
       controllers[n - 1] = undefined
+      if (ended !== undefined) ended[n - 1] = true
       if (!isEither(result)) return fail(n, notAnEither(result))
       if (result._tag === 'Right') {
+        decided(n)
         // a winning hedge is a retry that succeeded: the budget gets what its `tryRetry` was asked with (a refund)
         if (budget !== undefined) budgets.recordSuccess(budget, n === 1 ? O.none : O.some(asked[n - 2]))
         if (tracker !== undefined) guarded(recordLatency(clock.now() - start), tracker, undefined)
@@ -657,7 +616,10 @@ const race = (
       const error = result.left
       if (budget !== undefined) budgets.recordFailure(budget, error)
       lastError = O.some(error)
-      if (!guarded(nonFatal, error, false)) return finish(n, result)
+      if (!guarded(nonFatal, error, false)) {
+        decided(n)
+        return finish(n, result)
+      }
       if (granted) {
         const pushback = guarded(pushbackOf, error, O.none)
         const delay =
@@ -710,8 +672,11 @@ const race = (
           if (onHedge !== undefined)
             guarded(onHedge, { attempt: started + 1, elapsed: clock.now() - start, running, after }, undefined)
           if (settled) return
+          told('HedgeStarted', started + 1)
         }
-        startAttempt()
+        // an attempt that starts on a timer starts within the call's observer too, so the protections inside hear it
+        if (observer === undefined) startAttempt()
+        else within(observer, startAttempt)
         if (settled) return
         context.elapsed = clock.now() - start
         let decision: ReturnType<Schedule<Started, unknown>['step']>
@@ -775,13 +740,13 @@ const hedged =
  * - Extra attempts start only while `budget` and `loadBound` allow; once one
  *   refuses, the call starts no more and waits for those running.
  * - A cancellable operation's attempts each get a signal of their own, which
- *   fires when the caller's fires or when the attempt loses. When the
- *   caller's signal fires, the call ends at once with `Retry.Aborted`. A plain
+ *   fires when the caller's fires or when the attempt loses; the caller's
+ *   abort ends the call with `Retry.Aborted` (see {@link Operation}). A plain
  *   `TaskEither` cannot be cancelled: its losers run on in the background,
  *   and their late results (or rejections) are dropped. Hedge only idempotent
  *   operations: more than one attempt may take effect.
- * - An attempt that rejects (or throws) while the race is on is a defect:
- *   the others are cancelled and the rejection propagates.
+ * - An attempt that rejects (or throws) while the race is on is a defect
+ *   (see {@link Operation}): the others are cancelled.
  * - No timer or listener is left once the call settles. The delays are slept
  *   on `options.clock` with the purpose `'hedge'`
  *   (`TestClock.whenSleeping(1, 'hedge')`).
@@ -812,7 +777,8 @@ const hedged =
  * // data-first, with non-fatal failures typed by the operation
  * const failsFast: TE.TaskEither<{ readonly status: number }, string> = TE.left({ status: 503 })
  * await Hedge.hedging(failsFast, policy, { clock, nonFatal: (e) => e.status === 503 })()
- * // => { _tag: 'Left', left: { status: 503 } } (both attempts failed at once: the last error)
+ * // => { _tag: 'Left', left: { status: 503 } }
+ * // (both attempts failed at once: the last error)
  *
  * @since 0.2.0
  * @category combinators

@@ -28,19 +28,6 @@ import type { Env } from './Operation'
  * The request never got a complete response: connection refused or reset,
  * DNS failure, the connection dropped while the body was being read.
  *
- * @example
- * import * as O from 'fp-ts/Option'
- * import * as Http from 'fp-ts-retry/http'
- *
- * const refused: Http.NetworkError = {
- *   _tag: 'NetworkError',
- *   method: 'GET',
- *   url: 'http://127.0.0.1:1/',
- *   code: O.some('ECONNREFUSED'),
- *   message: 'fetch failed: connect ECONNREFUSED 127.0.0.1:1',
- *   cause: undefined,
- * }
- *
  * @since 0.1.0
  * @category model
  */
@@ -67,21 +54,6 @@ export interface NetworkError {
  * `body` is the start of the response body (at most `maxErrorBody` bytes),
  * read so that the connection is not leaked.
  *
- * @example
- * import * as O from 'fp-ts/Option'
- * import * as Http from 'fp-ts-retry/http'
- *
- * const limited: Http.HttpError = {
- *   _tag: 'HttpError',
- *   method: 'GET',
- *   url: 'http://127.0.0.1/jokes',
- *   status: 429,
- *   statusText: 'Too Many Requests',
- *   headers: { 'retry-after': '2' },
- *   retryAfter: O.some(2000),
- *   body: 'slow down',
- * }
- *
  * @since 0.1.0
  * @category model
  */
@@ -103,6 +75,7 @@ export interface HttpError {
  * Every way a request can fail: match it exhaustively on `_tag`.
  *
  * @example
+ * import * as O from 'fp-ts/Option'
  * import * as Http from 'fp-ts-retry/http'
  *
  * const describe = (error: Http.FetchError): string => {
@@ -113,6 +86,8 @@ export interface HttpError {
  *       return `HTTP ${error.status}`
  *   }
  * }
+ * describe({ _tag: 'NetworkError', method: 'GET', url: '/', code: O.none, message: 'hang up', cause: undefined })
+ * // => 'network: hang up'
  *
  * @since 0.1.0
  * @category model
@@ -126,15 +101,6 @@ export type FetchError = NetworkError | HttpError
  *
  * Give a body that can be sent again (a string, a `Uint8Array`,
  * `URLSearchParams`), not a stream: a retry sends it once per attempt.
- *
- * @example
- * import * as Http from 'fp-ts-retry/http'
- *
- * const options: Http.RequestOptions = {
- *   method: 'POST',
- *   headers: { 'content-type': 'application/json', 'idempotency-key': 'order-42' },
- *   body: JSON.stringify({ item: 'book' }),
- * }
  *
  * @since 0.1.0
  * @category model
@@ -281,8 +247,15 @@ export const retryAfter = (headers: Headers | Readonly<Record<string, string>>, 
 // conditions
 // -------------------------------------------------------------------------------------
 
+/** Anthropic's "overloaded": the API is up but has no capacity now, and asks to come back later. */
+const OVERLOADED = 529
+
+/** The header by which the OpenAI and Anthropic APIs say whether a failed request is worth retrying. */
+const SHOULD_RETRY = 'x-should-retry'
+
 /**
- * The statuses {@link isTransient} retries: 408, 429, 500, 502, 503, 504.
+ * The statuses {@link isTransient} retries: 408, 429, 500, 502, 503, 504,
+ * and 529 (Anthropic's "overloaded").
  *
  * @example
  * import * as Http from 'fp-ts-retry/http'
@@ -293,18 +266,19 @@ export const retryAfter = (headers: Headers | Readonly<Record<string, string>>, 
  * @since 0.1.0
  * @category conditions
  */
-export const transientStatuses: ReadonlySet<number> = classify.transientStatuses
+export const transientStatuses: ReadonlySet<number> = new Set([...classify.transientStatuses, OVERLOADED])
 
 /**
  * Whether a status is worth retrying: 408 Request Timeout, 429 Too Many
- * Requests, 500, 502, 503, 504. Never another 4xx (the request itself is
- * wrong: 400, 401, 403, 404, 422...) nor 501 Not Implemented.
+ * Requests, 500, 502, 503, 504, 529 Overloaded. Never another 4xx (the
+ * request itself is wrong: 400, 401, 403, 404, 422...) nor 501 Not
+ * Implemented.
  *
  * @example
  * import * as Http from 'fp-ts-retry/http'
  *
- * [429, 503, 401, 501].map(Http.isTransientStatus)
- * // => [true, true, false, false]
+ * [429, 503, 529, 401, 501].map(Http.isTransientStatus)
+ * // => [true, true, true, false, false]
  *
  * @since 0.1.0
  * @category conditions
@@ -317,7 +291,9 @@ export const isTransientStatus = (status: number): boolean => transientStatuses.
  * redirect loop, `ERR_TOO_MANY_REDIRECTS`; response headers too large,
  * `UND_ERR_HEADERS_OVERFLOW`), a
  * `Timeout.TimeoutError`, an {@link HttpError} whose status
- * {@link isTransientStatus}, a `CircuitBreaker.CircuitOpen` (an open
+ * {@link isTransientStatus} (unless the server said otherwise: an
+ * `x-should-retry: true` or `false` header, which the OpenAI and Anthropic
+ * APIs send and their SDKs obey, decides alone), a `CircuitBreaker.CircuitOpen` (an open
  * circuit is temporary: `Schedule.waitForHint` waits it out), and a
  * `RateLimit.RateLimited` or `Bulkhead.BulkheadRejected` unless its caller
  * aborted it (a limiter's refusal is worth trying later); never anything
@@ -345,7 +321,21 @@ export const isTransientStatus = (status: number): boolean => transientStatuses.
  * @since 0.1.0
  * @category conditions
  */
-export const isTransient: (error: unknown) => boolean = classify.isTransient
+export const isTransient = (error: unknown): boolean => {
+  if (typeof error !== 'object' || error === null) return false
+  try {
+    const { _tag, status, headers } = error as { _tag?: unknown; status?: unknown; headers?: unknown }
+    if (_tag !== 'HttpError') return classify.isTransient(error)
+    const verdict =
+      typeof headers === 'object' && headers !== null
+        ? (headers as Readonly<Record<string, unknown>>)[SHOULD_RETRY]
+        : undefined
+    if (verdict === 'true' || verdict === 'false') return verdict === 'true'
+    return typeof status === 'number' && transientStatuses.has(status)
+  } catch {
+    return false
+  }
+}
 
 // -------------------------------------------------------------------------------------
 // running a request
@@ -558,3 +548,179 @@ export const json = (
  * @category utils
  */
 export const MAX_RETRY_AFTER: number = MAX_DELAY
+
+// -------------------------------------------------------------------------------------
+// SDK errors
+// -------------------------------------------------------------------------------------
+
+/**
+ * What {@link fromSdkError} needs to know about the call that failed: the
+ * SDK's errors do not say.
+ *
+ * @since 0.2.0
+ * @category model
+ */
+export interface SdkErrorOptions {
+  /** The request's method, for the error (default `POST`, what model APIs use). */
+  readonly method?: string | undefined
+  /** The request's URL, for the error (default `''`). */
+  readonly url?: string | undefined
+  /** The signal the call ran with: when it has fired, the failure is the caller's abort (code `ABORT_ERR`). */
+  readonly signal?: AbortSignal | undefined
+  /** The wall clock for an HTTP-date `Retry-After`, as {@link RequestOptions.now} (default `Date.now`). */
+  readonly now?: (() => number) | undefined
+}
+
+/** The reason phrases of the statuses model APIs answer with; the SDKs' errors carry none. */
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  529: 'Overloaded',
+}
+
+/** The error's `name` and the names of the classes it is an instance of, innermost first. */
+const classNames = (error: object): ReadonlyArray<string> => {
+  const names: Array<string> = []
+  const { name } = error as { name?: unknown }
+  if (typeof name === 'string') names.push(name)
+  let proto: unknown = Object.getPrototypeOf(error)
+  for (let depth = 0; depth < 16 && typeof proto === 'object' && proto !== null; depth++) {
+    const constructorName = (proto as { constructor?: { name?: unknown } }).constructor?.name
+    if (typeof constructorName === 'string') names.push(constructorName)
+    proto = Object.getPrototypeOf(proto)
+  }
+  return names
+}
+
+/** A `Headers`, a `Map` or a plain record as a record with lower-case names. */
+const headerRecord = (headers: unknown): Record<string, string> => {
+  const record: Record<string, string> = {}
+  if (typeof headers !== 'object' || headers === null) return record
+  const forEach = (headers as { forEach?: unknown }).forEach
+  if (typeof forEach === 'function') {
+    ;(forEach as (f: (value: unknown, name: unknown) => void) => void).call(headers, (value, name) => {
+      if (typeof name === 'string' && typeof value === 'string') record[name.toLowerCase()] = value
+    })
+  } else {
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value === 'string') record[name.toLowerCase()] = value
+    }
+  }
+  return record
+}
+
+/** The error body the SDK parsed, as text, at most {@link DEFAULT_MAX_ERROR_BODY} characters. */
+const bodyText = (body: unknown): string => {
+  if (body === undefined || body === null) return ''
+  let text: string
+  try {
+    text = typeof body === 'string' ? body : (JSON.stringify(body) ?? '')
+  } catch {
+    text = ''
+  }
+  return text.slice(0, DEFAULT_MAX_ERROR_BODY)
+}
+
+/** A system error code of a failed connection, as Node.js and undici name them (not a programmer's `ERR_...`). */
+const isConnectionCode = (code: string): boolean => /^(?:E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)
+
+/**
+ * Turns an error thrown by an HTTP client SDK (the official `openai` and
+ * `@anthropic-ai/sdk` clients, and other SDKs generated the same way) into
+ * the typed {@link FetchError} of this module, so that {@link isTransient},
+ * `Schedule.waitForHint` and a `_tag` switch work on it. Put it where the
+ * SDK's promise becomes a `TaskEither`:
+ * `TE.tryCatch(() => client.chat.completions.create(body, { signal }), (e) => Http.fromSdkError(e, { signal }))`.
+ *
+ * It reads the error's shape, never its class, so it depends on no SDK:
+ *
+ * - the caller's abort (`options.signal` has fired, or an
+ *   `APIUserAbortError` / `AbortError`): a {@link NetworkError} with code
+ *   `ABORT_ERR`, which {@link isTransient} does not retry;
+ * - an error with a numeric `status` (`APIError`, `RateLimitError`,
+ *   `InternalServerError`, `OverloadedError`...): an {@link HttpError} with
+ *   that status, its `headers` (names in lower case), the hint of
+ *   `retry-after-ms` or `Retry-After` as `retryAfter`, and the error body the
+ *   SDK parsed, as JSON text; {@link isTransient} honours the server's
+ *   `x-should-retry` header as the SDKs do;
+ * - an `APIConnectionError` (`status` undefined: refused, reset, dropped) or
+ *   `APIConnectionTimeoutError`, or an error whose cause chain has a system
+ *   code (`ECONNRESET`, `UND_ERR_SOCKET`: a body cut short): a
+ *   {@link NetworkError} with the first such code.
+ *
+ * Anything else (a `TypeError` of your own code, an SDK's complaint about
+ * its arguments) is not a failure of the call but a defect: it is rethrown
+ * unchanged, so that inside `TE.tryCatch` it rejects the task, which no
+ * retry hides.
+ *
+ * Turn the SDK's own retries off (`maxRetries: 0`), or they multiply with
+ * yours: three attempts of a client that tries three times each are nine
+ * requests.
+ *
+ * @example
+ * import * as Http from 'fp-ts-retry/http'
+ *
+ * // the shape of an SDK's RateLimitError: a status and the response headers
+ * const limited = Object.assign(new Error('429 Rate limit reached'), {
+ *   status: 429,
+ *   headers: new Headers({ 'retry-after-ms': '1500' }),
+ *   error: { message: 'Rate limit reached', type: 'requests' },
+ * })
+ * const error = Http.fromSdkError(limited)
+ * // error._tag === 'HttpError', error.retryAfter is some(1500)
+ * Http.isTransient(error)
+ * // => true
+ *
+ * @throws the error itself when it is neither an HTTP nor a connection failure (a defect)
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromSdkError = (error: unknown, options: SdkErrorOptions = {}): FetchError => {
+  const method = (options.method ?? 'POST').toUpperCase()
+  const url = options.url ?? ''
+  if (typeof error !== 'object' || error === null) throw error
+  const names = classNames(error)
+  const { status, headers, error: body } = error as { status?: unknown; headers?: unknown; error?: unknown }
+  const { message, code } = describeCause(error)
+  if (options.signal?.aborted === true || names.includes('APIUserAbortError') || names.includes('AbortError')) {
+    const reason = options.signal?.aborted === true ? describeCause(options.signal.reason).message : message
+    return { _tag: 'NetworkError', method, url, code: O.some(ABORT_ERR), message: `aborted: ${reason}`, cause: error }
+  }
+  if (typeof status === 'number') {
+    const record = headerRecord(headers)
+    return {
+      _tag: 'HttpError',
+      method,
+      url,
+      status,
+      statusText: STATUS_TEXT[status] ?? '',
+      headers: record,
+      retryAfter: retryAfter(record, (options.now ?? Date.now)()),
+      body: bodyText(body),
+    }
+  }
+  const connectionCode = pipe(code, O.filter(isConnectionCode))
+  const isTimedOut = names.includes('APIConnectionTimeoutError')
+  if (
+    isTimedOut ||
+    names.includes('APIConnectionError') ||
+    ('status' in error && 'headers' in error) ||
+    O.isSome(connectionCode)
+  ) {
+    const named = O.isSome(connectionCode) ? connectionCode : isTimedOut ? O.some('ETIMEDOUT') : O.none
+    return { _tag: 'NetworkError', method, url, code: named, message, cause: error }
+  }
+  throw error
+}

@@ -14,6 +14,30 @@
  * the call settles. Only a run with a signal can end in `Retry.Aborted`, so
  * only the cancellable form has it in its error type.
  *
+ * The rules every combinator shares, said here once and linked from each:
+ *
+ * - **Abort.** When the caller's signal fires, a call that retries, repeats,
+ *   polls, hedges or falls back ends at once with `Retry.Aborted` (the
+ *   signal's reason, and the last error if an attempt had failed): a sleep is
+ *   cut short, an attempt in flight is no longer awaited, and no further
+ *   attempt starts. A protection that makes a call wait (a bulkhead's queue, a
+ *   rate limiter's bucket) stops the wait at once with its own typed refusal,
+ *   whose reason is `'aborted'`.
+ * - **Defects.** An operation that rejects instead of returning a `Left`, or
+ *   resolves to something that is not an `Either`, breaks its contract: that
+ *   is a defect, not a failure. No combinator retries it or turns it into a
+ *   `Left`: the rejection propagates (a breaker records it as a failure, a
+ *   bulkhead frees its slot).
+ * - **Callbacks.** A hook, listener or predicate of yours that throws is
+ *   reported (`globalThis.reportError`, else `console.error`), never thrown
+ *   into the call, which goes on with the safe answer (see the guide's
+ *   "Contracts and callbacks").
+ * - **Time and randomness.** Whatever sleeps or draws takes a `clock`
+ *   (default `Clock.live`) and, where a schedule may jitter, a `random`
+ *   source (default `Math.random`): give `TestClock.make()` and
+ *   `Random.seeded(n)` in tests, and the same clock to every combinator of
+ *   one call.
+ *
  * At run time the two forms are told apart by how they are called: a
  * `TaskEither` with no argument (`te()`, as fp-ts always does), a
  * cancellable operation with its environment. So run a wrapped `TaskEither`
@@ -60,13 +84,6 @@ export interface Env extends internal.Env {
  * A cancellable operation: a `ReaderTaskEither` whose environment carries the
  * run's `signal`.
  *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Operation } from 'fp-ts-retry'
- *
- * const ping: Operation.Cancellable<Operation.Env, Error, 'pong'> = ({ signal }) =>
- *   signal.aborted ? TE.left(new Error('cancelled')) : TE.right('pong')
- *
  * @since 0.2.0
  * @category model
  */
@@ -77,13 +94,6 @@ export type Cancellable<R extends Env, E, A> = ReaderTaskEither<R, E, A>
  * every combinator accepts. (`never` as the environment admits any environment; the result
  * types then require the signal, see {@link EnvOf}.)
  *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Operation } from 'fp-ts-retry'
- *
- * const plain: Operation.Any<string> = TE.left('503')
- * const cancellable: Operation.Any<string> = (_: Operation.Env) => TE.left('503')
- *
  * @since 0.2.0
  * @category model
  */
@@ -91,12 +101,6 @@ export type Any<E = unknown, A = unknown> = TaskEither<E, A> | ReaderTaskEither<
 
 /**
  * The error type of an operation of either form (a union when given a union).
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Operation } from 'fp-ts-retry'
- *
- * type E = Operation.ErrorOf<TE.TaskEither<'down', number>> // 'down'
  *
  * @since 0.2.0
  * @category model
@@ -107,12 +111,6 @@ export type ErrorOf<Op> =
 /**
  * The success type of an operation of either form (a union when given a union).
  *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Operation } from 'fp-ts-retry'
- *
- * type A = Operation.ValueOf<TE.TaskEither<'down', number>> // number
- *
  * @since 0.2.0
  * @category model
  */
@@ -122,12 +120,6 @@ export type ValueOf<Op> =
 /**
  * The environment a cancellable operation runs in once wrapped: its own, with
  * the signal added if it did not ask for one.
- *
- * @example
- * import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
- * import { Operation } from 'fp-ts-retry'
- *
- * type R = Operation.EnvOf<ReaderTaskEither<{ readonly db: string }, Error, number>> // { readonly db: string } & Operation.Env
  *
  * @since 0.2.0
  * @category model
@@ -140,13 +132,6 @@ type WithSignal<R> = [R] extends [Env] ? R : R & Env
 /**
  * The same form of operation with `X` added to its errors and `B` as its
  * value: what a combinator that validates or transforms a result returns.
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Operation } from 'fp-ts-retry'
- * import * as Decode from 'fp-ts-retry/decode'
- *
- * type T = Operation.Mapped<TE.TaskEither<'down', unknown>, Decode.DecodeError, number> // TaskEither<'down' | DecodeError, number>
  *
  * @since 0.2.0
  * @category model
@@ -161,12 +146,6 @@ export type Mapped<Op, X, B> =
 /**
  * The same form of operation with `X` added to its errors: what a combinator
  * that adds a failure mode returns.
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Operation, Timeout } from 'fp-ts-retry'
- *
- * type T = Operation.Widen<TE.TaskEither<'down', number>, Timeout.TimeoutError> // TaskEither<'down' | TimeoutError, number>
  *
  * @since 0.2.0
  * @category model

@@ -951,12 +951,16 @@ const policy: D.Decoder<Node> = (value, path) => {
  * the limit, however deep (or cyclic) the input; {@link is} says `false`.
  *
  * @example
+ * import * as E from 'fp-ts/Either'
  * import * as Policy from 'fp-ts-retry/policy'
  *
  * let json: unknown = { recurs: 3 }
  * for (let i = 0; i < Policy.MAX_DEPTH; i++) json = { cap: '1s', of: json }
- * Policy.decode(json)
- * // => left({ _tag: 'PolicyError', messages: ['at policy: expected policies nested at most 100 deep (...), got deeper (...)'] })
+ * E.mapLeft((e: Policy.PolicyError) => e.messages.map((m) => m.split(', got')[0]))(Policy.decode(json))
+ * // => left([
+ * //   'at policy: expected policies nested at most 100 deep (Policy.MAX_DEPTH, the limit on untrusted policies)',
+ * // ])
+ * // (the message goes on with the path it refused: `got deeper (at policy.of.of.of…)`)
  *
  * @since 0.2.0
  * @category utils
@@ -973,7 +977,13 @@ export const MAX_DEPTH = 100
  * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.decode({ intersect: Array(20_000).fill({ recurs: 1 }) })
- * // => left({ _tag: 'PolicyError', messages: ['at policy.intersect: expected at most 1000 policies (...), got an array of 20000'] })
+ * // => left({
+ * //   _tag: 'PolicyError',
+ * //   messages: [
+ * //     'at policy.intersect: expected at most 1000 policies ' +
+ * //       '(Policy.MAX_POLICIES, the limit on untrusted policies), got an array of 20000',
+ * //   ],
+ * // })
  *
  * @since 0.2.0
  * @category utils
@@ -989,7 +999,13 @@ export const MAX_POLICIES = 1000
  * import * as Policy from 'fp-ts-retry/policy'
  *
  * Policy.decode({ fromDelays: Array(300_000).fill('1s') })
- * // => left({ _tag: 'PolicyError', messages: ['at policy.fromDelays: expected at most 10000 delays (...), got an array of 300000'] })
+ * // => left({
+ * //   _tag: 'PolicyError',
+ * //   messages: [
+ * //     'at policy.fromDelays: expected at most 10000 delays (Policy.MAX_DELAYS, the limit on untrusted policies), ' +
+ * //       'got an array of 300000',
+ * //   ],
+ * // })
  *
  * @since 0.2.0
  * @category utils

@@ -10,11 +10,6 @@ import * as check from './internal/validate'
 /**
  * A source of uniform numbers in `[0, 1)`, like `Math.random`.
  *
- * @example
- * import { Random } from 'fp-ts-retry'
- *
- * const source: Random.Random = Math.random
- *
  * @since 0.1.0
  * @category model
  */

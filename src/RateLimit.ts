@@ -27,8 +27,10 @@ import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import { isAwsThrottlingError } from './Budget'
 import * as Clock from './Clock'
+import type * as Events from './Events'
 import { onAbort } from './internal/abort'
 import { MAX_DELAY } from './internal/delay'
+import { active, attempt, emit } from './internal/events'
 import { hintOf } from './internal/hint'
 import { operation } from './internal/operation'
 import { dual, firstIsFunction } from './internal/dual'
@@ -50,12 +52,6 @@ import * as check from './internal/validate'
  *   arriving now would have for its token, in milliseconds: the retry hint.
  * - `'aborted'`: its caller's signal fired while it waited; `retryAfter` is
  *   `none` (there is no later for a call its caller gave up).
- *
- * @example
- * import * as O from 'fp-ts/Option'
- * import { RateLimit } from 'fp-ts-retry'
- *
- * const limited: RateLimit.RateLimited = { _tag: 'RateLimited', reason: 'limit', retryAfter: O.some(250), queued: 0 }
  *
  * @since 0.2.0
  * @category model
@@ -115,12 +111,6 @@ export interface RateLimiter {
 /**
  * Options of {@link make}.
  *
- * @example
- * import { RateLimit } from 'fp-ts-retry'
- *
- * // 100 calls a minute, at most 10 at once, waiting at most 2 s for a token
- * const options: RateLimit.Options = { rate: 100, interval: 60_000, burst: 10, maxWait: 2_000 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -151,11 +141,6 @@ export interface Options {
  * Options of {@link awsAdaptive}: the parameters of `DefaultRateLimiter`
  * (`@smithy/util-retry`), with its defaults, plus this library's `maxWait`,
  * `isThrottling` and `clock`.
- *
- * @example
- * import { RateLimit } from 'fp-ts-retry'
- *
- * const options: RateLimit.AwsAdaptiveOptions = { beta: 0.7, minFillRate: 0.5, maxWait: 5_000 }
  *
  * @since 0.2.0
  * @category model
@@ -413,17 +398,20 @@ export const make = (options: Options): IO<RateLimiter> => {
   return () => {
     const b = bucket({ clock, maxWait, tokens: burst, lazyStart: false, perSecond, capacity: burst })
     const hold = (ms: number) => b.hold(holdFor(fn, ms))
-    return {
-      _tag: 'RateLimiter',
-      kind: 'TokenBucket',
-      acquire: b.acquire,
-      recordSuccess: noop,
-      recordFailure: (error) => holdOnHint(isThrottling, hold, error),
-      hold,
-      tokens: b.tokens,
-      rate: () => perSecond,
-      queued: b.queued,
-    }
+    return clocked(
+      {
+        _tag: 'RateLimiter',
+        kind: 'TokenBucket',
+        acquire: b.acquire,
+        recordSuccess: noop,
+        recordFailure: (error) => holdOnHint(isThrottling, hold, error),
+        hold,
+        tokens: b.tokens,
+        rate: () => perSecond,
+        queued: b.queued,
+      },
+      clock,
+    )
   }
 }
 
@@ -467,11 +455,13 @@ export const make = (options: Options): IO<RateLimiter> => {
  * const clock = TestClock.make()
  * const limiter = RateLimit.awsAdaptive({ clock })()
  * limiter.rate()
- * // => Infinity (nothing is throttled yet)
+ * // => Infinity
+ * // (nothing is throttled yet)
  * await clock.adjust(1_000)
  * limiter.recordFailure({ name: 'ThrottlingException', retryAfter: O.none })
  * Math.round(limiter.rate() * 100) / 100
- * // => 0.56 (one call in the first second, smoothed: 0.8 a second, times beta 0.7)
+ * // => 0.56
+ * // (one call in the first second, smoothed: 0.8 a second, times beta 0.7)
  *
  * @throws RangeError when `beta` is outside (0, 1), `smooth` outside (0, 1], another rate is not a positive finite number, or `maxWait` is negative or NaN
  * @since 0.2.0
@@ -534,22 +524,35 @@ export const awsAdaptive = (options: AwsAdaptiveOptions = {}): IO<RateLimiter> =
 
     const hold = (ms: number) => b.hold(holdFor(fn, ms))
     const pass: Promise<E.Either<RateLimited, void>> = Promise.resolve(E.right(undefined))
-    return {
-      _tag: 'RateLimiter',
-      kind: 'AwsAdaptive',
-      acquire: (signal) => (enabled || signal?.aborted === true ? b.acquire(signal) : pass),
-      recordSuccess: () => update(false),
-      recordFailure: (error) => {
-        update(guarded(isThrottling, error, false))
-        holdOnHint(isThrottling, hold, error)
+    return clocked(
+      {
+        _tag: 'RateLimiter',
+        kind: 'AwsAdaptive',
+        acquire: (signal) => (enabled || signal?.aborted === true ? b.acquire(signal) : pass),
+        recordSuccess: () => update(false),
+        recordFailure: (error) => {
+          update(guarded(isThrottling, error, false))
+          holdOnHint(isThrottling, hold, error)
+        },
+        hold,
+        tokens: b.tokens,
+        rate: () => (enabled ? fillRate : Infinity),
+        queued: b.queued,
       },
-      hold,
-      tokens: b.tokens,
-      rate: () => (enabled ? fillRate : Infinity),
-      queued: b.queued,
-    }
+      clock,
+    )
   }
 }
+
+/** The clock of each limiter made here: the time of its events (another implementation's are on the live clock). */
+const clocks = /* @__PURE__ */ new WeakMap<RateLimiter, Clock.Clock>()
+const clocked = (limiter: RateLimiter, clock: Clock.Clock): RateLimiter => {
+  clocks.set(limiter, clock)
+  return limiter
+}
+const nowOf = (limiter: RateLimiter): number => (clocks.get(limiter) ?? Clock.live).now()
+const run = (self: AnyOperation, env: Env | undefined): Promise<E.Either<unknown, unknown>> =>
+  env === undefined ? self() : self(env)()
 
 // -------------------------------------------------------------------------------------
 // combinators
@@ -627,10 +630,23 @@ const limitDual = /* @__PURE__ */ dual(
 
 const limited = (self: AnyOperation, limiter: RateLimiter): AnyOperation =>
   operation(async (env) => {
+    const observer = active<Events.Event>()
     const signal = env?.signal
+    const since = observer === undefined ? 0 : nowOf(limiter)
     const token = await limiter.acquire(signal)
+    if (observer !== undefined) {
+      const time = nowOf(limiter)
+      if (E.isLeft(token)) emit(observer, { _tag: 'Rejected', call: observer.call, time, failure: token.left })
+      else if (time > since)
+        emit(observer, { _tag: 'Admitted', call: observer.call, time, by: 'RateLimiter', waited: time - since })
+    }
     if (E.isLeft(token)) return token
-    const result: E.Either<unknown, unknown> = await (env === undefined ? self() : self(env)())
+    // started after a wait: within the call's observer again, so the protections inside hear it
+    const result: E.Either<unknown, unknown> = await (observer === undefined
+      ? env === undefined
+        ? self()
+        : self(env)()
+      : attempt(observer, run, self, env))
     if (signal?.aborted) return result
     if (E.isRight(result)) limiter.recordSuccess()
     else limiter.recordFailure(result.left)

@@ -39,11 +39,6 @@ import { guarded } from './internal/report'
  * `TE.map(({ value }) => value)` reads at the call site and a field can be
  * added later without breaking anyone.
  *
- * @example
- * import { Repeat } from 'fp-ts-retry'
- *
- * const repeated: Repeat.Repeated<string, number> = { value: 'token-3', out: 2 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -56,12 +51,6 @@ export interface Repeated<A, Out> {
 
 /**
  * Passed to `onRepeat` once per repeat, before its sleep.
- *
- * @example
- * import { Repeat } from 'fp-ts-retry'
- *
- * const log = (event: Repeat.RepeatEvent<number>) =>
- *   console.log(`run ${event.run} gave ${event.value}; next in ${event.delay} ms`)
  *
  * @since 0.2.0
  * @category model
@@ -86,15 +75,6 @@ export interface RepeatEvent<A> {
  * (`onRepeat: (event: Repeat.RepeatEvent<Token>) => ...`) and the result
  * accepts only operations whose values the hook can take.
  *
- * @example
- * import { Repeat, TestClock, Random } from 'fp-ts-retry'
- *
- * const options: Repeat.RepeatOptions<number> = {
- *   clock: TestClock.make(),
- *   random: Random.seeded(1),
- *   onRepeat: (e) => console.log(e.value),
- * }
- *
  * @since 0.2.0
  * @category model
  */
@@ -112,12 +92,6 @@ export interface RepeatOptions<A> {
  * `TaskEither<E, Repeated<A, Out>>`; a cancellable `ReaderTaskEither` also
  * gains `Retry.Aborted<never>` (a repeat stops at its first failure, so no
  * failed run precedes an abort: `lastError` is always `none`).
- *
- * @example
- * import type * as TE from 'fp-ts/TaskEither'
- * import { Repeat } from 'fp-ts-retry'
- *
- * type T = Repeat.RepeatedOperation<TE.TaskEither<Error, string>, number> // TaskEither<Error, Repeated<string, number>>
  *
  * @since 0.2.0
  * @category model
@@ -166,9 +140,8 @@ export interface Repeating<In, Out> {
  * sees the time elapsed since the first run began, so `Schedule.fixed`
  * keeps a cadence however long each run takes. A `TaskEither` stays a
  * `TaskEither`; a cancellable `ReaderTaskEither` stays one, every run gets the
- * caller's environment, and when its signal fires the call ends at once with
- * `Retry.Aborted`. An operation that rejects is a defect: the rejection
- * propagates.
+ * caller's environment. An abort ends the call with `Retry.Aborted`; a
+ * rejection is a defect (both as {@link Operation} says).
  *
  * Data-first: `Repeat.repeating(self, schedule, options)`, which types the
  * hook by the operation's value.

@@ -22,6 +22,8 @@ import { sanitize } from './internal/delay'
 import { dual, firstIsNotSchedule } from './internal/dual'
 import * as fp from './internal/fp'
 import * as budgets from './internal/budget'
+import * as events from './internal/events'
+import type * as Events from './Events'
 import { guarded } from './internal/report'
 import { ABORTED, operation, whenAborted } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
@@ -36,12 +38,6 @@ import type { Schedule, StepContext } from './Schedule'
 /**
  * What an attempt knows about the retries so far, given to the action of
  * {@link retryingWith}.
- *
- * @example
- * import * as O from 'fp-ts/Option'
- * import { Retry } from 'fp-ts-retry'
- *
- * const first: Retry.RetryStatus<string> = { attempt: 1, elapsed: 0, lastError: O.none, lastDelay: O.none }
  *
  * @since 0.1.0
  * @category model
@@ -59,12 +55,6 @@ export interface RetryStatus<E> {
 
 /**
  * Passed to `onRetry` once per retry, before its sleep.
- *
- * @example
- * import { Retry } from 'fp-ts-retry'
- *
- * const log = (event: Retry.RetryEvent<Error>) =>
- *   console.warn(`attempt ${event.attempt} failed (${event.error.message}); retrying in ${event.delay} ms`)
  *
  * @since 0.1.0
  * @category model
@@ -89,15 +79,6 @@ export interface RetryEvent<E> {
  * (`onRetry: (event: Retry.RetryEvent<HttpError>) => ...`) and the result
  * accepts only operations whose errors the hook can take.
  *
- * @example
- * import { Retry, TestClock, Random } from 'fp-ts-retry'
- *
- * const options: Retry.RetryOptions<Error> = {
- *   clock: TestClock.make(),
- *   random: Random.seeded(1),
- *   onRetry: (e) => console.warn(e.error.message),
- * }
- *
  * @since 0.1.0
  * @category model
  */
@@ -112,18 +93,19 @@ export interface RetryOptions<E> {
   readonly budget?: Budget | undefined
   /** Called once when the call gives up with its last error, saying why: the schedule was done or the budget refused. */
   readonly onGiveUp?: ((event: GiveUpEvent<E>) => void) | undefined
+  /**
+   * Hears every event of each call (see {@link Events}): its attempts, its
+   * retries and how it ended, and what the protections inside it decided.
+   * `onRetry` and `onGiveUp` are views of this stream: they hear its
+   * `RetryScheduled` and `GaveUp` events.
+   */
+  readonly onEvent?: Events.Listener<E> | undefined
 }
 
 /**
  * Why a retrying call gave up with its last error: its schedule was done, or
  * its budget refused the retry the schedule granted. (An abort is not a
  * give-up: the call fails with {@link Aborted}.)
- *
- * @example
- * import { Retry } from 'fp-ts-retry'
- *
- * const describe = (reason: Retry.GiveUpReason): string =>
- *   reason._tag === 'ScheduleDone' ? 'retries spent' : `${reason.kind} budget refused (${reason.tokens} tokens left)`
  *
  * @since 0.1.0
  * @category model
@@ -132,12 +114,6 @@ export type GiveUpReason = { readonly _tag: 'ScheduleDone' } | Refused
 
 /**
  * Passed to `onGiveUp` once, when a call gives up with its last error.
- *
- * @example
- * import { Retry } from 'fp-ts-retry'
- *
- * const log = (event: Retry.GiveUpEvent<string>) =>
- *   console.warn(`gave up after attempt ${event.attempt} (${event.reason._tag}): ${event.error}`)
  *
  * @since 0.1.0
  * @category model
@@ -160,12 +136,6 @@ export interface GiveUpEvent<E> {
  * signal's reason and the last failed attempt's error. Only the cancellable
  * form has it in its error type: a plain `TaskEither` has no signal.
  *
- * @example
- * import * as O from 'fp-ts/Option'
- * import { Retry } from 'fp-ts-retry'
- *
- * const aborted: Retry.Aborted<string> = { _tag: 'Aborted', reason: 'user left', lastError: O.some('503') }
- *
  * @since 0.1.0
  * @category model
  */
@@ -180,14 +150,6 @@ export interface Aborted<E> {
 /**
  * The type of an operation once retrying: a `TaskEither` keeps its exact
  * type; a cancellable `ReaderTaskEither` gains {@link Aborted}.
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
- * import { Operation, Retry } from 'fp-ts-retry'
- *
- * type Same = Retry.Retried<TE.TaskEither<Error, number>> // TaskEither<Error, number>
- * type Wider = Retry.Retried<ReaderTaskEither<Operation.Env, Error, number>> // ReaderTaskEither<Env, Error | Aborted<Error>, number>
  *
  * @since 0.2.0
  * @category model
@@ -238,12 +200,6 @@ export interface RetryingWith<In> {
  * A function returning an operation of either form whose errors `In` covers:
  * what {@link retryable} wraps.
  *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Retry } from 'fp-ts-retry'
- *
- * const getUser: Retry.OperationFunction<Error> = (id: string) => TE.right({ id })
- *
  * @since 0.2.0
  * @category model
  */
@@ -255,13 +211,6 @@ export type OperationFunction<In> = (...args: any) => Any<In>
  * `TaskEither` keeps its exact type (generic parameters and overloads
  * included); one returning a cancellable `ReaderTaskEither` keeps its
  * parameters and gains {@link Aborted}.
- *
- * @example
- * import * as TE from 'fp-ts/TaskEither'
- * import { Retry } from 'fp-ts-retry'
- *
- * type Get = (id: string) => TE.TaskEither<Error, number>
- * type Same = Retry.RetriedFunction<Get> // (id: string) => TE.TaskEither<Error, number>
  *
  * @since 0.2.0
  * @category model
@@ -303,10 +252,54 @@ export interface Retryable<In> {
  *
  * @internal
  */
-type Outcome<E, A, Out> = E.Right<A> | { readonly _tag: 'GaveUp'; readonly error: E; readonly out: Out }
+type Outcome<E, A, Out> = E.Right<A> | { readonly _tag: 'Exhausted'; readonly error: E; readonly out: Out }
 
-/** One attempt of the operation, given its status and the caller's environment (`undefined` for a `TaskEither`). */
-type Attempt<E, A> = (status: RetryStatus<E>, env: Env | undefined) => Promise<E.Either<E, A>>
+/**
+ * One attempt of the operation, given the caller's environment (`undefined`
+ * for a `TaskEither`) and, for {@link retryingWith}, its status.
+ */
+type Attempt<E, A> = (env: Env | undefined, status: RetryStatus<E>) => Promise<E.Either<E, A>>
+
+/** What one retrying operation decides once, for all its calls. */
+interface Plan<E, A, Out> {
+  readonly schedule: Schedule<E, Out>
+  readonly attempt: Attempt<E, A>
+  /** The attempt reads its status (`retryingWith`): build one per attempt. */
+  readonly statusful: boolean
+  readonly clock: Clock.Clock
+  readonly random: () => number
+  readonly budget: Budget | undefined
+  /** `onEvent`, `onRetry` and `onGiveUp` as one listener; `undefined` when none is given. */
+  readonly listener: Events.Listener<E> | undefined
+}
+
+const plan = <E, A, Out>(
+  schedule: Schedule<E, Out>,
+  options: RetryOptions<E> | undefined,
+  attempt: Attempt<E, A>,
+  statusful: boolean,
+): Plan<E, A, Out> => ({
+  schedule,
+  attempt,
+  statusful,
+  clock: options?.clock ?? Clock.live,
+  random: options?.random ?? Math.random,
+  budget: options?.budget,
+  listener: listenerOf(options),
+})
+
+/** `onRetry` and `onGiveUp` are views of the event stream: they hear its `RetryScheduled` and `GaveUp` events. */
+const listenerOf = <E>(options: RetryOptions<E> | undefined): Events.Listener<E> | undefined => {
+  const onEvent = options?.onEvent
+  const onRetry = options?.onRetry
+  const onGiveUp = options?.onGiveUp
+  if (onEvent === undefined && onRetry === undefined && onGiveUp === undefined) return undefined
+  return (event) => {
+    if (onEvent !== undefined) guarded(onEvent, event, undefined)
+    if (event._tag === 'RetryScheduled' && onRetry !== undefined) guarded(onRetry, event, undefined)
+    if (event._tag === 'GaveUp' && onGiveUp !== undefined) guarded(onGiveUp, event, undefined)
+  }
+}
 
 const NONE: O.Option<never> = fp.none
 
@@ -315,123 +308,191 @@ const FIRST: RetryStatus<never> = { attempt: 1, elapsed: 0, lastError: NONE, las
 
 const SCHEDULE_DONE: GiveUpReason = { _tag: 'ScheduleDone' }
 
-const aborted = <E>(signal: AbortSignal, lastError: O.Option<E>): Aborted<E> => ({
-  _tag: 'Aborted',
-  reason: signal.reason,
-  lastError,
-})
+/**
+ * Runs a plan for one call of a cancellable operation. With a signal, one
+ * subscription serves the whole call: each attempt is raced against it (the
+ * sleep ends on the signal itself), and it is removed when the call settles.
+ */
+function drive<E, A, Out, G>(
+  self: Plan<E, A, Out>,
+  env: Env | undefined,
+  giveUp: (error: E, out: Out) => G,
+  abort: (aborted: Aborted<E>) => G,
+): Promise<E.Right<A> | G> {
+  const signal = env?.signal
+  if (signal === undefined || signal.aborted) return loop(self, env, undefined, giveUp, abort)
+  const watch = whenAborted(signal)
+  return loop(self, env, watch.next, giveUp, abort).finally(watch.release)
+}
 
 /**
  * The loop behind every entry point: one `async` function, so the stack and
  * memory stay constant however many attempts run, and a zero delay retries
  * without touching a timer. `giveUp` builds the result when the schedule or
  * the budget ends the call, `abort` when the environment's signal fires (never
- * called for a `TaskEither`, which has no signal). With a signal, one
- * subscription serves the whole call: each attempt is raced against it (the
- * sleep ends on the signal itself), and it is removed when the call settles.
+ * called for a `TaskEither`, which has no signal).
+ *
+ * The clock is read only where the time can be seen: by a schedule that is
+ * not timeless, a status (`retryingWith`) or a listener. Nothing is
+ * allocated on a success, and a retry allocates only the schedule's decision.
  */
-function drive<E, A, Out, G>(
-  schedule: Schedule<E, Out>,
-  options: RetryOptions<E> | undefined,
-  attempt: Attempt<E, A>,
-  env: Env | undefined,
-  giveUp: (error: E, out: Out) => G,
-  abort: (aborted: Aborted<E>) => G,
-): Promise<E.Right<A> | G> {
-  const signal = env?.signal
-  if (signal === undefined) return loop(schedule, options, attempt, undefined, undefined, giveUp, abort)
-  if (signal.aborted) return Promise.resolve(abort(aborted(signal, NONE)))
-  const watch = whenAborted(signal)
-  return loop(schedule, options, attempt, env, watch.next, giveUp, abort).finally(watch.release)
-}
-
 async function loop<E, A, Out, G>(
-  schedule: Schedule<E, Out>,
-  options: RetryOptions<E> | undefined,
-  attempt: Attempt<E, A>,
+  self: Plan<E, A, Out>,
   env: Env | undefined,
   aborts: (() => Promise<typeof ABORTED>) | undefined,
   giveUp: (error: E, out: Out) => G,
   abort: (aborted: Aborted<E>) => G,
 ): Promise<E.Right<A> | G> {
-  const clock = options?.clock ?? Clock.live
-  const onRetry = options?.onRetry
-  const budget = options?.budget
+  const { schedule, clock, budget, statusful } = self
   const signal = env?.signal
+  const observer = self.listener === undefined ? undefined : events.observer(self.listener)
+  const timed = observer !== undefined || statusful || schedule.timeless !== true
+  const start = timed ? clock.now() : 0
   // made at the first failure, so that a success allocates nothing
   let context: { elapsed: number; random: () => number } | undefined
-  const start = clock.now()
   let state = schedule.initial
-  let status: RetryStatus<E> = FIRST
+  let attempt = 1
+  // the last failure, kept bare: an `Option` is made only where one is read
+  let failed = false
+  let last: E | undefined
+  let lastDelay = 0
   for (;;) {
-    const result =
-      aborts === undefined ? await attempt(status, env) : await Promise.race([attempt(status, env), aborts()])
+    if (fired(signal)) return abort(aborted(self, observer, signal, attempt - 1, start, failed, last))
+    const status: RetryStatus<E> =
+      statusful && attempt > 1
+        ? { attempt, elapsed: clock.now() - start, lastError: fp.some(last as E), lastDelay: fp.some(lastDelay) }
+        : FIRST
+    const began = observer === undefined ? 0 : started(observer, clock, attempt)
+    const pending =
+      observer === undefined ? self.attempt(env, status) : events.attempt(observer, self.attempt, env, status)
+    const result = aborts === undefined ? await pending : await Promise.race([pending, aborts()])
+    const now = observer === undefined ? 0 : clock.now()
     // the success path first: one test of the tag
     if ((result as E.Either<E, A> | undefined)?._tag === 'Right') {
-      if (budget !== undefined) budgets.recordSuccess(budget, status.lastError)
+      if (budget !== undefined) budgets.recordSuccess(budget, failed ? fp.some(last) : NONE)
+      if (observer !== undefined) {
+        ended(observer, now, attempt, began, 'success', undefined)
+        const elapsed = now - start
+        observer.listener({ _tag: 'CallSucceeded', call: observer.call, time: now, attempts: attempt, elapsed })
+      }
       return result as E.Right<A>
     }
     if (typeof result !== 'object' || result === null || result._tag !== 'Left') {
-      if (result === ABORTED) return abort(aborted(signal as AbortSignal, status.lastError))
-      throw notAnEither(result)
+      if (result !== ABORTED) throw notAnEither(result)
+      if (observer !== undefined) ended(observer, now, attempt, began, 'aborted', undefined)
+      return abort(aborted(self, observer, signal, attempt, start, failed, last))
     }
     const error = result.left
+    if (observer !== undefined) ended(observer, now, attempt, began, 'failure', error)
+    failed = true
+    last = error
     if (budget !== undefined) budgets.recordFailure(budget, error)
-    if (signal !== undefined && signal.aborted) return abort(aborted(signal, fp.some(error)))
-    context ??= { elapsed: 0, random: options?.random ?? Math.random }
-    context.elapsed = clock.now() - start
+    if (fired(signal)) return abort(aborted(self, observer, signal, attempt, start, failed, last))
+    context ??= { elapsed: 0, random: self.random }
+    if (timed) context.elapsed = (observer === undefined ? clock.now() : now) - start
     const decision = schedule.step(state, error, context as StepContext)
-    if (decision._tag === 'Done') {
-      const onGiveUp = options?.onGiveUp
-      if (onGiveUp !== undefined)
-        guarded(
-          onGiveUp,
-          { attempt: status.attempt, error, elapsed: context.elapsed, reason: SCHEDULE_DONE },
-          undefined,
-        )
-      return giveUp(error, decision.out)
-    }
+    let reason: GiveUpReason | undefined = decision._tag === 'Done' ? SCHEDULE_DONE : undefined
     // a budget that throws refuses, as a spent one does
-    if (budget !== undefined && !budgets.tryRetry(budget, error)) {
-      const reason: GiveUpReason = {
-        _tag: 'BudgetExhausted',
-        kind: budget.kind,
-        tokens: budgets.tokensOf(budget),
-      }
-      const onGiveUp = options?.onGiveUp
-      if (onGiveUp !== undefined)
-        guarded(onGiveUp, { attempt: status.attempt, error, elapsed: context.elapsed, reason }, undefined)
+    if (reason === undefined && budget !== undefined) reason = askBudget(budget, error, observer, now)
+    if (reason !== undefined || decision._tag === 'Done') {
+      observer?.listener({
+        _tag: 'GaveUp',
+        call: observer.call,
+        time: now,
+        attempt,
+        error,
+        elapsed: context.elapsed,
+        reason: reason ?? SCHEDULE_DONE,
+      })
       return giveUp(error, decision.out)
     }
     const delay = sanitize(decision.delay)
-    if (onRetry !== undefined)
-      guarded(onRetry, { attempt: status.attempt, error, delay, elapsed: context.elapsed }, undefined)
+    observer?.listener({
+      _tag: 'RetryScheduled',
+      call: observer.call,
+      time: now,
+      attempt,
+      error,
+      delay,
+      elapsed: context.elapsed,
+      source: decision.hinted === true ? 'hint' : 'schedule',
+    })
     if (delay > 0) await clock.sleep(delay, signal, 'backoff')
-    if (signal !== undefined && signal.aborted) return abort(aborted(signal, fp.some(error)))
     state = decision.state
-    status = {
-      attempt: status.attempt + 1,
-      elapsed: clock.now() - start,
-      lastError: fp.some(error),
-      lastDelay: fp.some(delay),
-    }
+    lastDelay = delay
+    attempt++
   }
+}
+
+const fired = (signal: AbortSignal | undefined): signal is AbortSignal => signal?.aborted === true
+
+/** The call's `Aborted` failure, heard as `CallAborted` first. */
+const aborted = <E>(
+  self: Plan<E, unknown, unknown>,
+  observer: events.Observer<Events.Event<E>> | undefined,
+  signal: AbortSignal | undefined,
+  attempts: number,
+  start: number,
+  failed: boolean,
+  last: E | undefined,
+): Aborted<E> => {
+  const reason: unknown = signal?.reason
+  if (observer !== undefined) {
+    const time = self.clock.now()
+    observer.listener({ _tag: 'CallAborted', call: observer.call, time, attempts, elapsed: time - start, reason })
+  }
+  return { _tag: 'Aborted', reason, lastError: failed ? fp.some(last as E) : NONE }
+}
+
+/** `AttemptStarted`, heard; returns the attempt's start time. */
+const started = <E>(observer: events.Observer<Events.Event<E>>, clock: Clock.Clock, attempt: number): number => {
+  const time = clock.now()
+  observer.listener({ _tag: 'AttemptStarted', call: observer.call, time, attempt })
+  return time
+}
+
+const ended = <E>(
+  observer: events.Observer<Events.Event<E>>,
+  time: number,
+  attempt: number,
+  began: number,
+  outcome: Events.AttemptEnded['outcome'],
+  error: unknown,
+): void =>
+  observer.listener({
+    _tag: 'AttemptEnded',
+    call: observer.call,
+    time,
+    attempt,
+    duration: time - began,
+    outcome,
+    error,
+  })
+
+/** Asks the budget for a retry: `undefined` when granted, the reason when refused; heard as `BudgetGranted`/`BudgetRefused`. */
+const askBudget = <E>(
+  budget: Budget,
+  error: E,
+  observer: events.Observer<Events.Event<E>> | undefined,
+  time: number,
+): GiveUpReason | undefined => {
+  const granted = budgets.tryRetry(budget, error)
+  if (granted && observer === undefined) return undefined
+  const tokens = budgets.tokensOf(budget)
+  const kind = budget.kind
+  observer?.listener({ _tag: granted ? 'BudgetGranted' : 'BudgetRefused', call: observer.call, time, kind, tokens })
+  return granted ? undefined : { _tag: 'BudgetExhausted', kind, tokens }
 }
 
 /** A `TaskEither` that resolves to something else breaks its contract: a defect, like a rejection. */
 const notAnEither = (value: unknown): TypeError =>
-  new TypeError(
-    `Retry: the operation resolved to ${value === null ? 'null' : typeof value}, not an Either (a TaskEither must resolve to left(e) or right(a))`,
-  )
+  new TypeError(`Retry: the operation resolved to ${value === null ? 'null' : typeof value}, not an Either`)
 
-/** Gives up with the last error as the `Left`: `drive` then returns the final `Either` itself, with no wrapper. */
-const giveUpWithLeft = <E>(error: E): E.Either<E, never> => fp.left(error)
-
-/** Fails with the `Aborted` failure as the `Left`. */
-const leftAborted = <E>(failure: Aborted<E>): E.Either<Aborted<E>, never> => fp.left(failure)
+/** Ends with a `Left`: the last error on a give-up (`drive` then returns the final `Either` itself), `Aborted` on an abort. */
+const leftOf = <E>(error: E): E.Either<E, never> => fp.left(error)
 
 /** Gives up with the last error and the schedule's last output, for callers that need both. */
-const gaveUp = <E, Out>(error: E, out: Out): Outcome<E, never, Out> => ({ _tag: 'GaveUp', error, out })
+const exhausted = <E, Out>(error: E, out: Out): Outcome<E, never, Out> => ({ _tag: 'Exhausted', error, out })
 
 /** Keeps the `Aborted` failure as it is, for callers that tell it apart from a give-up by its `_tag`. */
 const keepAborted = <E>(failure: Aborted<E>): Aborted<E> => failure
@@ -439,33 +500,23 @@ const keepAborted = <E>(failure: Aborted<E>): Aborted<E> => failure
 /** Runs the operation `self` once, in the caller's form. */
 const runOnce =
   <E, A>(self: AnyOperation): Attempt<E, A> =>
-  (_, env) =>
+  (env) =>
     env === undefined ? self() : self(env)()
 
 /** The retrying operation over `attempt`, in the caller's form. */
-const retried =
-  <E, A, Out>(schedule: Schedule<E, Out>, options: RetryOptions<E> | undefined, attempt: Attempt<E, A>): AnyOperation =>
+const retried = <E, A, Out>(
+  schedule: Schedule<E, Out>,
+  options: RetryOptions<E> | undefined,
+  attempt: Attempt<E, A>,
+  statusful = false,
+): AnyOperation => {
+  const self = plan(schedule, options, attempt, statusful)
   // `operation`, written out: a TaskEither run goes straight into the loop, with no layer in between
-  (env?: Env) =>
+  return (env?: Env) =>
     env === undefined
-      ? loop<E, A, Out, E.Either<E | Aborted<E>, never>>(
-          schedule,
-          options,
-          attempt,
-          undefined,
-          undefined,
-          giveUpWithLeft,
-          leftAborted,
-        )
-      : () =>
-          drive<E, A, Out, E.Either<E | Aborted<E>, never>>(
-            schedule,
-            options,
-            attempt,
-            env,
-            giveUpWithLeft,
-            leftAborted,
-          )
+      ? loop<E, A, Out, E.Either<E | Aborted<E>, never>>(self, undefined, undefined, leftOf, leftOf)
+      : () => drive<E, A, Out, E.Either<E | Aborted<E>, never>>(self, env, leftOf, leftOf)
+}
 
 // -------------------------------------------------------------------------------------
 // combinators
@@ -479,12 +530,10 @@ const retried =
  * run retries afresh.
  *
  * A `TaskEither` stays a `TaskEither` with the same type. A cancellable
- * `ReaderTaskEither` stays one: every attempt gets the caller's environment,
- * and when its signal fires the call ends at once with {@link Aborted}
- * (see {@link Operation}). The operation's error type is kept; a schedule
- * typed for another error type does not compile. An operation that rejects
- * instead of returning `Left` is a defect: it is not retried, the rejection
- * propagates.
+ * `ReaderTaskEither` stays one: every attempt gets the caller's environment.
+ * The operation's error type is kept; a schedule typed for another error
+ * type does not compile. An abort ends the call with {@link Aborted}; a
+ * rejection is a defect (both as {@link Operation} says).
  *
  * Data-first: `Retry.retrying(self, schedule, options)`, which types the
  * hooks by the operation's error.
@@ -585,14 +634,14 @@ export function retryingWith(...args: ReadonlyArray<unknown>): unknown {
 /** Each attempt is the operation the action builds from its status, run in the caller's form. */
 const withStatus =
   (action: (status: RetryStatus<unknown>) => AnyOperation): Attempt<unknown, unknown> =>
-  (status, env) =>
+  (env, status) =>
     env === undefined ? action(status)() : action(status)(env)()
 
 const retryingWithDual = /* @__PURE__ */ dual(
   firstIsNotSchedule,
   (schedule: Schedule<unknown, unknown>, options?: RetryOptions<unknown>) =>
     (action: (status: RetryStatus<unknown>) => AnyOperation) =>
-      retried(schedule, options, withStatus(action)),
+      retried(schedule, options, withStatus(action), true),
 )
 
 /**
@@ -663,7 +712,7 @@ const wrapFunction =
   (...args: ReadonlyArray<unknown>): AnyOperation =>
     // `f` is called afresh for each attempt, and only once the result is run: a decorator, even for
     // functions that do work before returning their operation.
-    retried(schedule, options, (_, env) =>
+    retried(schedule, options, (env) =>
       env === undefined ? f.apply(self, args as [])() : f.apply(self, args as [])(env)(),
     )
 
@@ -756,14 +805,13 @@ export function retryingOrElse(...args: ReadonlyArray<unknown>): unknown {
     schedule: Schedule<unknown, unknown>,
     orElse: OrElse,
     options: RetryOptions<unknown> | undefined,
-  ): AnyOperation =>
-    operation(async (env) => {
+  ): AnyOperation => {
+    const driven = plan(schedule, options, runOnce(self), false)
+    return operation(async (env) => {
       const outcome = await drive<unknown, unknown, unknown, Outcome<unknown, never, unknown> | Aborted<unknown>>(
-        schedule,
-        options,
-        runOnce(self),
+        driven,
         env,
-        gaveUp,
+        exhausted,
         keepAborted,
       )
       if (outcome._tag === 'Right') return outcome
@@ -774,6 +822,7 @@ export function retryingOrElse(...args: ReadonlyArray<unknown>): unknown {
       const ran: unknown = fallback(env)
       return typeof ran === 'function' ? (ran as () => Promise<E.Either<unknown, unknown>>)() : ran
     })
+  }
   return dual(
     firstIsNotSchedule,
     (schedule: Schedule<unknown, unknown>, orElse: OrElse, options?: RetryOptions<unknown>) => (self: AnyOperation) =>

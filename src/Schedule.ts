@@ -21,11 +21,6 @@ import * as check from './internal/validate'
 /**
  * What a schedule is given at each step besides the input.
  *
- * @example
- * import { Schedule } from 'fp-ts-retry'
- *
- * const context: Schedule.StepContext = { elapsed: 0, random: () => 0.5 }
- *
  * @since 0.1.0
  * @category model
  */
@@ -39,11 +34,6 @@ export interface StepContext {
 /**
  * Try again after `delay` ms, with output `out`, carrying `state` into the next step.
  *
- * @example
- * import { Schedule } from 'fp-ts-retry'
- *
- * const decision: Schedule.Continue<number, number> = { _tag: 'Continue', delay: 100, out: 0, state: 1 }
- *
  * @since 0.1.0
  * @category model
  */
@@ -52,15 +42,12 @@ export interface Continue<S, Out> {
   readonly delay: number
   readonly out: Out
   readonly state: S
+  /** Set by {@link waitForHint} when the failure's hint, not the schedule's own backoff, set `delay`. */
+  readonly hinted?: boolean
 }
 
 /**
  * Give up. `out` is the schedule's output at that step.
- *
- * @example
- * import { Schedule } from 'fp-ts-retry'
- *
- * const decision: Schedule.Done<number> = { _tag: 'Done', out: 3 }
  *
  * @since 0.1.0
  * @category model
@@ -72,11 +59,6 @@ export interface Done<Out> {
 
 /**
  * The answer of one step: continue after a delay, or done.
- *
- * @example
- * import { Schedule } from 'fp-ts-retry'
- *
- * const isDone = <S, A>(d: Schedule.Decision<S, A>): boolean => d._tag === 'Done'
  *
  * @since 0.1.0
  * @category model
@@ -93,15 +75,6 @@ export type Decision<S, Out> = Continue<S, Out> | Done<Out>
  * starts, and `step` never mutates it, so one schedule value can drive any
  * number of concurrent retries.
  *
- * @example
- * import { pipe } from 'fp-ts/function'
- * import { Schedule } from 'fp-ts-retry'
- *
- * const policy: Schedule.Schedule<unknown, [number, number]> = pipe(
- *   Schedule.exponential(100),
- *   Schedule.intersect(Schedule.recurs(3)),
- * )
- *
  * @since 0.1.0
  * @category model
  */
@@ -111,15 +84,16 @@ export interface Schedule<In, Out> {
   readonly initial: unknown
   /** One pure step: never mutates `state`, never reads the clock or `Math.random`. */
   readonly step: (state: unknown, input: In, context: StepContext) => Decision<unknown, Out>
+  /**
+   * `true` when no step reads `context.elapsed` (counts and backoffs): the
+   * driver then reads no clock for the schedule's sake. Absent, as for
+   * {@link make}, means a step may read it.
+   */
+  readonly timeless?: boolean
 }
 
 /**
  * The input type of a schedule.
- *
- * @example
- * import { Schedule } from 'fp-ts-retry'
- *
- * type I = Schedule.InputOf<Schedule.Schedule<Error, number>> // Error
  *
  * @since 0.1.0
  * @category model
@@ -128,11 +102,6 @@ export type InputOf<S> = S extends Schedule<infer In, unknown> ? In : never
 
 /**
  * The output type of a schedule.
- *
- * @example
- * import { Schedule } from 'fp-ts-retry'
- *
- * type O = Schedule.OutputOf<Schedule.Schedule<Error, number>> // number
  *
  * @since 0.1.0
  * @category model
@@ -186,8 +155,17 @@ export const make = <S, In, Out>(
   step: step as Schedule<In, Out>['step'],
 })
 
+/** A schedule whose steps never read `elapsed`. */
+const timeless = <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> => ({ ...self, timeless: true })
+
+/** `self`, timeless when every schedule it is built from is. */
+const inherit = <In, Out>(self: Schedule<In, Out>, ...from: ReadonlyArray<Schedule<never, unknown>>) =>
+  from.every((s) => s.timeless === true) ? timeless(self) : self
+
 const counting = (delayAt: (n: number) => number, limit = Infinity): Schedule<unknown, number> =>
-  make(0, (n: number) => (n < limit ? { _tag: 'Continue', delay: delayAt(n), out: n, state: n + 1 } : done(n)))
+  timeless(
+    make(0, (n: number) => (n < limit ? { _tag: 'Continue', delay: delayAt(n), out: n, state: n + 1 } : done(n))),
+  )
 
 const done = <Out>(out: Out): Done<Out> => ({ _tag: 'Done', out })
 
@@ -278,12 +256,14 @@ export const once: Schedule<unknown, number> = /* @__PURE__ */ recurs(1)
 export const stop: Schedule<unknown, number> = /* @__PURE__ */ recurs(0)
 
 const growing = (name: string, base: number, grow: (current: number) => number): Schedule<unknown, number> =>
-  make(sanitize(check.delay(`Schedule.${name}`, 'base', base)), (current: number) => ({
-    _tag: 'Continue',
-    delay: current,
-    out: current,
-    state: sanitize(grow(current)),
-  }))
+  timeless(
+    make(sanitize(check.delay(`Schedule.${name}`, 'base', base)), (current: number) => ({
+      _tag: 'Continue',
+      delay: current,
+      out: current,
+      state: sanitize(grow(current)),
+    })),
+  )
 
 /**
  * Exponential backoff: `base`, `base * factor`, `base * factor^2`, ...,
@@ -320,12 +300,14 @@ export const exponential = (base: number, factor = 2): Schedule<unknown, number>
  */
 export const fibonacci = (base: number): Schedule<unknown, number> => {
   const b = sanitize(check.delay('Schedule.fibonacci', 'base', base))
-  return make<readonly [number, number], unknown, number>([b, b], ([current, following]) => ({
-    _tag: 'Continue',
-    delay: current,
-    out: current,
-    state: [following, sanitize(current + following)],
-  }))
+  return timeless(
+    make<readonly [number, number], unknown, number>([b, b], ([current, following]) => ({
+      _tag: 'Continue',
+      delay: current,
+      out: current,
+      state: [following, sanitize(current + following)],
+    })),
+  )
 }
 
 /**
@@ -362,10 +344,12 @@ export const linear = (base: number): Schedule<unknown, number> => {
  */
 export const fromDelays = (...delays: ReadonlyArray<number>): Schedule<unknown, number> => {
   const ds = delays.map((d, i) => sanitize(check.delay('Schedule.fromDelays', `delays[${i}]`, d)))
-  return make(0, (i: number) => {
-    const d = ds[i]
-    return d === undefined ? done(ds[i - 1] ?? 0) : { _tag: 'Continue', delay: d, out: d, state: i + 1 }
-  })
+  return timeless(
+    make(0, (i: number) => {
+      const d = ds[i]
+      return d === undefined ? done(ds[i - 1] ?? 0) : { _tag: 'Continue', delay: d, out: d, state: i + 1 }
+    }),
+  )
 }
 
 /**
@@ -382,8 +366,12 @@ export const fromDelays = (...delays: ReadonlyArray<number>): Schedule<unknown, 
  * @example
  * import { Schedule, Random } from 'fp-ts-retry'
  *
- * Schedule.simulate(Schedule.decorrelatedJitter(100, 10_000), [1, 2, 3], { random: Random.seeded(42) })
- * // => three delays, each within [100, 10000]
+ * const delays = Schedule.simulate(Schedule.decorrelatedJitter(100, 10_000), [1, 2, 3], { random: Random.seeded(42) })
+ * delays.every((d) => d >= 100 && d <= 10_000)
+ * // => true
+ * // every draw 0.25: each delay is a quarter of the way from base to 3 × the last one
+ * Schedule.simulate(Schedule.decorrelatedJitter(100, 10_000), [1, 2, 3], { random: () => 0.25 })
+ * // => [150, 187.5, 215.625]
  *
  * @throws RangeError when `base` or `cap` is negative, NaN or infinite, or `cap < base`
  * @since 0.1.0
@@ -393,11 +381,13 @@ export const decorrelatedJitter = (base: number, cap: number): Schedule<unknown,
   const b = check.delay('Schedule.decorrelatedJitter', 'base', base)
   const c = check.delay('Schedule.decorrelatedJitter', 'cap', cap)
   if (c < b) check.fail('Schedule.decorrelatedJitter', 'cap', `>= base (${b})`, cap)
-  return make(b, (previous: number, _: unknown, { random }) => {
-    const upper = Math.min(c, previous * 3)
-    const d = sanitize(Math.min(c, b + unitDraw(random) * Math.max(0, upper - b)))
-    return { _tag: 'Continue', delay: d, out: d, state: d }
-  })
+  return timeless(
+    make(b, (previous: number, _: unknown, { random }) => {
+      const upper = Math.min(c, previous * 3)
+      const d = sanitize(Math.min(c, b + unitDraw(random) * Math.max(0, upper - b)))
+      return { _tag: 'Continue', delay: d, out: d, state: d }
+    }),
+  )
 }
 
 // -------------------------------------------------------------------------------------
@@ -421,19 +411,23 @@ export const decorrelatedJitter = (base: number, cap: number): Schedule<unknown,
 export const intersect =
   <In2, Out2>(that: Schedule<In2, Out2>) =>
   <In, Out>(self: Schedule<In, Out>): Schedule<In & In2, [Out, Out2]> =>
-    make<readonly [unknown, unknown], In & In2, [Out, Out2]>([self.initial, that.initial], ([s1, s2], input, ctx) => {
-      const left = self.step(s1, input, ctx)
-      const right = that.step(s2, input, ctx)
-      const out: [Out, Out2] = [left.out, right.out]
-      return left._tag === 'Done' || right._tag === 'Done'
-        ? done(out)
-        : {
-            _tag: 'Continue',
-            delay: Math.max(sanitize(left.delay), sanitize(right.delay)),
-            out,
-            state: [left.state, right.state],
-          }
-    })
+    inherit(
+      make<readonly [unknown, unknown], In & In2, [Out, Out2]>([self.initial, that.initial], ([s1, s2], input, ctx) => {
+        const left = self.step(s1, input, ctx)
+        const right = that.step(s2, input, ctx)
+        const out: [Out, Out2] = [left.out, right.out]
+        return left._tag === 'Done' || right._tag === 'Done'
+          ? done(out)
+          : {
+              _tag: 'Continue',
+              delay: Math.max(sanitize(left.delay), sanitize(right.delay)),
+              out,
+              state: [left.state, right.state],
+            }
+      }),
+      self,
+      that,
+    )
 
 interface Side {
   readonly running: boolean
@@ -467,20 +461,25 @@ export const union =
       { running: true, state: self.initial, out: undefined },
       { running: true, state: that.initial, out: undefined },
     ]
-    return make(initial, ([l, r], input: In & In2, ctx) => {
-      const left = stepSide(self, l, input, ctx)
-      const right = stepSide(that, r, input, ctx)
-      const l2: Side = left === undefined ? l : { running: left._tag === 'Continue', state: next(left), out: left.out }
-      const r2: Side =
-        right === undefined ? r : { running: right._tag === 'Continue', state: next(right), out: right.out }
-      const out = [l2.out, r2.out] as [Out, Out2]
-      const delays: Array<number> = []
-      if (left?._tag === 'Continue') delays.push(sanitize(left.delay))
-      if (right?._tag === 'Continue') delays.push(sanitize(right.delay))
-      return delays.length === 0
-        ? done(out)
-        : { _tag: 'Continue', delay: Math.min(...delays), out, state: [l2, r2] as const }
-    })
+    return inherit(
+      make(initial, ([l, r], input: In & In2, ctx) => {
+        const left = stepSide(self, l, input, ctx)
+        const right = stepSide(that, r, input, ctx)
+        const l2: Side =
+          left === undefined ? l : { running: left._tag === 'Continue', state: next(left), out: left.out }
+        const r2: Side =
+          right === undefined ? r : { running: right._tag === 'Continue', state: next(right), out: right.out }
+        const out = [l2.out, r2.out] as [Out, Out2]
+        const delays: Array<number> = []
+        if (left?._tag === 'Continue') delays.push(sanitize(left.delay))
+        if (right?._tag === 'Continue') delays.push(sanitize(right.delay))
+        return delays.length === 0
+          ? done(out)
+          : { _tag: 'Continue', delay: Math.min(...delays), out, state: [l2, r2] as const }
+      }),
+      self,
+      that,
+    )
   }
 
 const next = (decision: Decision<unknown, unknown>): unknown =>
@@ -509,23 +508,32 @@ const next = (decision: Decision<unknown, unknown>): unknown =>
 export const andThen =
   <In2, Out2>(that: Schedule<In2, Out2>) =>
   <In, Out>(self: Schedule<In, Out>): Schedule<In & In2, Out | Out2> =>
-    make<{ readonly first: boolean; readonly state: unknown }, In & In2, Out | Out2>(
-      { first: true, state: self.initial },
-      ({ first, state }, input, ctx) => {
-        if (first) {
-          const decision = self.step(state, input, ctx)
-          if (decision._tag === 'Continue') return { ...decision, state: { first: true, state: decision.state } }
-        }
-        const decision = that.step(first ? that.initial : state, input, ctx)
-        return decision._tag === 'Continue' ? { ...decision, state: { first: false, state: decision.state } } : decision
-      },
+    inherit(
+      make<{ readonly first: boolean; readonly state: unknown }, In & In2, Out | Out2>(
+        { first: true, state: self.initial },
+        ({ first, state }, input, ctx) => {
+          if (first) {
+            const decision = self.step(state, input, ctx)
+            if (decision._tag === 'Continue') return { ...decision, state: { first: true, state: decision.state } }
+          }
+          const decision = that.step(first ? that.initial : state, input, ctx)
+          return decision._tag === 'Continue'
+            ? { ...decision, state: { first: false, state: decision.state } }
+            : decision
+        },
+      ),
+      self,
+      that,
     )
 
 const filter = <In, Out>(self: Schedule<In, Out>, keep: (input: In, out: Out) => boolean): Schedule<In, Out> =>
-  make(self.initial, (state, input: In, ctx) => {
-    const decision = self.step(state, input, ctx)
-    return decision._tag === 'Continue' && !keep(input, decision.out) ? done(decision.out) : decision
-  })
+  inherit(
+    make(self.initial, (state, input: In, ctx) => {
+      const decision = self.step(state, input, ctx)
+      return decision._tag === 'Continue' && !keep(input, decision.out) ? done(decision.out) : decision
+    }),
+    self,
+  )
 
 /**
  * Steps `self` only with inputs that pass `pass`, so that a type guard's
@@ -534,16 +542,19 @@ const filter = <In, Out>(self: Schedule<In, Out>, keep: (input: In, out: Out) =>
  * `none` when the very first input failed.
  */
 const guardInput = <In, Out>(self: Schedule<In, Out>, pass: Predicate<In>): Schedule<In, O.Option<Out>> =>
-  make<{ readonly state: unknown; readonly last: O.Option<Out> }, In, O.Option<Out>>(
-    { state: self.initial, last: fp.none },
-    ({ state, last }, input, ctx) => {
-      if (!pass(input)) return done(last)
-      const decision = self.step(state, input, ctx)
-      const out = fp.some(decision.out)
-      return decision._tag === 'Continue'
-        ? { _tag: 'Continue', delay: decision.delay, out, state: { state: decision.state, last: out } }
-        : done(out)
-    },
+  inherit(
+    make<{ readonly state: unknown; readonly last: O.Option<Out> }, In, O.Option<Out>>(
+      { state: self.initial, last: fp.none },
+      ({ state, last }, input, ctx) => {
+        if (!pass(input)) return done(last)
+        const decision = self.step(state, input, ctx)
+        const out = fp.some(decision.out)
+        return decision._tag === 'Continue'
+          ? { _tag: 'Continue', delay: decision.delay, out, state: { state: decision.state, last: out } }
+          : done(out)
+      },
+    ),
+    self,
   )
 
 /**
@@ -694,10 +705,15 @@ export const upTo = (duration: number) => {
 export const modifyDelay =
   <Out>(f: (delay: number, out: Out) => number) =>
   <In>(self: Schedule<In, Out>): Schedule<In, Out> =>
-    make(self.initial, (state, input: In, ctx) => {
-      const decision = self.step(state, input, ctx)
-      return decision._tag === 'Continue' ? { ...decision, delay: sanitize(f(decision.delay, decision.out)) } : decision
-    })
+    inherit(
+      make(self.initial, (state, input: In, ctx) => {
+        const decision = self.step(state, input, ctx)
+        return decision._tag === 'Continue'
+          ? { ...decision, delay: sanitize(f(decision.delay, decision.out)) }
+          : decision
+      }),
+      self,
+    )
 
 /**
  * Adds `f(delay, out)` to every delay.
@@ -764,13 +780,18 @@ export const capDelay = (max: number) => {
 export const waitForHint = (max: number) => {
   const limit = check.delay('Schedule.waitForHint', 'max', max)
   return <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> =>
-    make(self.initial, (state, input: In, ctx) => {
-      const decision = self.step(state, input, ctx)
-      if (decision._tag === 'Done') return decision
-      const hint = hintOf(input)
-      const delay = sanitize(decision.delay)
-      return hint === undefined ? decision : { ...decision, delay: Math.max(delay, Math.min(hint, limit)) }
-    })
+    inherit(
+      make(self.initial, (state, input: In, ctx) => {
+        const decision = self.step(state, input, ctx)
+        if (decision._tag === 'Done') return decision
+        const hint = hintOf(input)
+        if (hint === undefined) return decision
+        const delay = sanitize(decision.delay)
+        const bounded = Math.min(hint, limit)
+        return bounded > delay ? { ...decision, delay: bounded, hinted: true } : { ...decision, delay }
+      }),
+      self,
+    )
 }
 
 /**
@@ -788,18 +809,24 @@ export const waitForHint = (max: number) => {
 export const map =
   <Out, Out2>(f: (out: Out) => Out2) =>
   <In>(self: Schedule<In, Out>): Schedule<In, Out2> =>
-    make(self.initial, (state, input: In, ctx) => {
-      const decision = self.step(state, input, ctx)
-      return { ...decision, out: f(decision.out) }
-    })
+    inherit(
+      make(self.initial, (state, input: In, ctx) => {
+        const decision = self.step(state, input, ctx)
+        return { ...decision, out: f(decision.out) }
+      }),
+      self,
+    )
 
 const withRandomDelay = <In, Out>(self: Schedule<In, Out>, f: (delay: number, r: number) => number) =>
-  make(self.initial, (state, input: In, ctx) => {
-    const decision = self.step(state, input, ctx)
-    return decision._tag === 'Continue'
-      ? { ...decision, delay: sanitize(f(decision.delay, unitDraw(ctx.random))) }
-      : decision
-  })
+  inherit(
+    make(self.initial, (state, input: In, ctx) => {
+      const decision = self.step(state, input, ctx)
+      return decision._tag === 'Continue'
+        ? { ...decision, delay: sanitize(f(decision.delay, unitDraw(ctx.random))) }
+        : decision
+    }),
+    self,
+  )
 
 /**
  * Multiplies each delay by a uniform factor in `[min, max)`, so that clients
@@ -810,8 +837,11 @@ const withRandomDelay = <In, Out>(self: Schedule<In, Out>, f: (delay: number, r:
  * import { Schedule, Random } from 'fp-ts-retry'
  *
  * const policy = pipe(Schedule.spaced(1000), Schedule.jittered(0.5, 1.5))
- * Schedule.simulate(policy, [1, 2, 3], { random: Random.seeded(1) })
- * // => three delays in [500, 1500)
+ * Schedule.simulate(policy, [1, 2, 3], { random: Random.seeded(1) }).every((d) => d >= 500 && d < 1500)
+ * // => true
+ * // every draw 0.25: each delay times 0.5 + 0.25 × (1.5 - 0.5)
+ * Schedule.simulate(policy, [1, 2, 3], { random: () => 0.25 })
+ * // => [750, 750, 750]
  *
  * @throws RangeError when `min` is negative, or `max < min`, or either is not finite
  * @since 0.1.0
@@ -833,8 +863,11 @@ export const jittered = (min = 0.8, max = 1.2) => {
  * import { Schedule, Random } from 'fp-ts-retry'
  *
  * const policy = pipe(Schedule.exponential(100), Schedule.capDelay(10_000), Schedule.fullJitter)
- * Schedule.simulate(policy, [1, 2, 3], { random: Random.seeded(7) })
- * // => delays within [0, 100], [0, 200], [0, 400]
+ * Schedule.simulate(policy, [1, 2, 3], { random: Random.seeded(7) }).map((d, i) => d >= 0 && d <= 100 * 2 ** i)
+ * // => [true, true, true]
+ * // every draw 0.25: a quarter of 100, 200, 400
+ * Schedule.simulate(policy, [1, 2, 3], { random: () => 0.25 })
+ * // => [25, 50, 100]
  *
  * @since 0.1.0
  * @category jitter
@@ -850,8 +883,12 @@ export const fullJitter = <In, Out>(self: Schedule<In, Out>): Schedule<In, Out> 
  * import { pipe } from 'fp-ts/function'
  * import { Schedule, Random } from 'fp-ts-retry'
  *
- * Schedule.simulate(pipe(Schedule.spaced(1000), Schedule.equalJitter), [1, 2], { random: Random.seeded(3) })
- * // => two delays within [500, 1000]
+ * const policy = pipe(Schedule.spaced(1000), Schedule.equalJitter)
+ * Schedule.simulate(policy, [1, 2], { random: Random.seeded(3) }).every((d) => d >= 500 && d <= 1000)
+ * // => true
+ * // every draw 0.25: 500 + 0.25 × 500
+ * Schedule.simulate(policy, [1, 2], { random: () => 0.25 })
+ * // => [625, 625]
  *
  * @since 0.1.0
  * @category jitter
@@ -1107,12 +1144,15 @@ export const resetAfter = (duration: number) => {
 export const modifyDelayWithInput =
   <In2, Out>(f: (delay: number, input: In2, out: Out) => number) =>
   <In>(self: Schedule<In, Out>): Schedule<In & In2, Out> =>
-    make(self.initial, (state, input: In & In2, ctx) => {
-      const decision = self.step(state, input, ctx)
-      return decision._tag === 'Continue'
-        ? { ...decision, delay: sanitize(f(decision.delay, input, decision.out)) }
-        : decision
-    })
+    inherit(
+      make(self.initial, (state, input: In & In2, ctx) => {
+        const decision = self.step(state, input, ctx)
+        return decision._tag === 'Continue'
+          ? { ...decision, delay: sanitize(f(decision.delay, input, decision.out)) }
+          : decision
+      }),
+      self,
+    )
 
 // -------------------------------------------------------------------------------------
 // observing
@@ -1134,10 +1174,13 @@ export const modifyDelayWithInput =
 export const tapInput =
   <In2>(f: (input: In2) => void) =>
   <In, Out>(self: Schedule<In, Out>): Schedule<In & In2, Out> =>
-    make(self.initial, (state, input: In & In2, ctx) => {
-      f(input)
-      return self.step(state, input, ctx)
-    })
+    inherit(
+      make(self.initial, (state, input: In & In2, ctx) => {
+        f(input)
+        return self.step(state, input, ctx)
+      }),
+      self,
+    )
 
 /**
  * Calls `f` with each output of the schedule, for logging. The schedule's
@@ -1155,11 +1198,14 @@ export const tapInput =
 export const tapOutput =
   <Out>(f: (out: Out) => void) =>
   <In>(self: Schedule<In, Out>): Schedule<In, Out> =>
-    make(self.initial, (state, input: In, ctx) => {
-      const decision = self.step(state, input, ctx)
-      f(decision.out)
-      return decision
-    })
+    inherit(
+      make(self.initial, (state, input: In, ctx) => {
+        const decision = self.step(state, input, ctx)
+        f(decision.out)
+        return decision
+      }),
+      self,
+    )
 
 // -------------------------------------------------------------------------------------
 // running
@@ -1167,11 +1213,6 @@ export const tapOutput =
 
 /**
  * Options of {@link simulate} and {@link trace}.
- *
- * @example
- * import { Schedule, Random } from 'fp-ts-retry'
- *
- * const options: Schedule.SimulateOptions = { random: Random.seeded(1) }
  *
  * @since 0.1.0
  * @category running
@@ -1184,11 +1225,6 @@ export interface SimulateOptions {
 /**
  * One step of a {@link trace}: the decision, the time at which it was taken
  * and the output.
- *
- * @example
- * import { Schedule } from 'fp-ts-retry'
- *
- * const step: Schedule.TraceStep<number> = { _tag: 'Continue', attempt: 1, elapsed: 0, delay: 100, out: 0 }
  *
  * @since 0.1.0
  * @category running

@@ -9,8 +9,10 @@ import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
 import { dual, firstIsFunction } from './internal/dual'
+import { active, emit } from './internal/events'
 import { child, operation, withSignal } from './internal/operation'
 import type { AnyOperation } from './internal/operation'
+import type * as Events from './Events'
 import type { Any, Env, Widen } from './Operation'
 import { hasTag } from './internal/tag'
 import * as check from './internal/validate'
@@ -24,11 +26,6 @@ import * as check from './internal/validate'
  * one `TimeoutError` of the library. A cancellable attempt's signal was
  * aborted with this value as the reason.
  *
- * @example
- * import { Timeout } from 'fp-ts-retry'
- *
- * const error: Timeout.TimeoutError = { _tag: 'TimeoutError', timeout: 2_000 }
- *
  * @since 0.1.0
  * @category model
  */
@@ -40,11 +37,6 @@ export interface TimeoutError {
 
 /**
  * Options of {@link timeout}.
- *
- * @example
- * import { Timeout, TestClock } from 'fp-ts-retry'
- *
- * const options: Timeout.TimeoutOptions = { clock: TestClock.make() }
  *
  * @since 0.1.0
  * @category model
@@ -128,7 +120,8 @@ export const isTimeoutError: (error: unknown) => error is TimeoutError =
  * const running = Operation.run(call)()
  * await clock.adjust(3_000)
  * await running
- * // => { _tag: 'Left', left: { _tag: 'TimeoutError', timeout: 1000 } } (three attempts, 1 s each)
+ * // => { _tag: 'Left', left: { _tag: 'TimeoutError', timeout: 1000 } }
+ * // (three attempts, 1 s each)
  *
  * @throws RangeError when `ms` is negative, NaN or infinite
  * @since 0.1.0
@@ -157,6 +150,7 @@ const bounded = (ms: number, options: TimeoutOptions | undefined) => {
     operation(
       (env) =>
         new Promise<E.Either<unknown, unknown>>((resolve, reject) => {
+          const observer = active<Events.Event>()
           const timer = new AbortController()
           const inner = env === undefined ? undefined : child(env.signal)
           let settled = false
@@ -174,6 +168,8 @@ const bounded = (ms: number, options: TimeoutOptions | undefined) => {
           }
           void clock.sleep(limit, timer.signal, 'timeout').then(() => {
             if (timer.signal.aborted || !finish()) return
+            if (observer !== undefined)
+              emit(observer, { _tag: 'TimeoutFired', call: observer.call, time: clock.now(), after: limit })
             inner?.abort(error)
             resolve(E.left(error))
           })

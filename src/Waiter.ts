@@ -47,11 +47,6 @@ import * as check from './internal/validate'
 /**
  * The wait is over: the waiter succeeds with `value`.
  *
- * @example
- * import { Waiter } from 'fp-ts-retry'
- *
- * const verdict: Waiter.Ready<string> = { _tag: 'Ready', value: 'https://example.com/report.csv' }
- *
  * @since 0.2.0
  * @category model
  */
@@ -65,11 +60,6 @@ export interface Ready<A> {
  * deleted): the waiter fails with `reason`, which joins the error type as
  * it is, so use a tagged type.
  *
- * @example
- * import { Waiter } from 'fp-ts-retry'
- *
- * const verdict: Waiter.Failed<{ readonly _tag: 'JobFailed' }> = { _tag: 'Failed', reason: { _tag: 'JobFailed' } }
- *
  * @since 0.2.0
  * @category model
  */
@@ -81,11 +71,6 @@ export interface Failed<X> {
 /**
  * Not yet: poll again, after the schedule's next delay, unless that would
  * overrun the deadline.
- *
- * @example
- * import { Waiter } from 'fp-ts-retry'
- *
- * const verdict: Waiter.Pending = { _tag: 'Pending' }
  *
  * @since 0.2.0
  * @category model
@@ -110,6 +95,9 @@ export interface Pending {
  *       : observation.right.status === 'failed'
  *         ? Waiter.failed('JobFailed')
  *         : Waiter.pending
+ * const verdicts = [E.right({ status: 'running' } as const), E.right({ status: 'failed' } as const)].map(classify)
+ * verdicts
+ * // => [{ _tag: 'Pending' }, { _tag: 'Failed', reason: 'JobFailed' }]
  *
  * @since 0.2.0
  * @category model
@@ -120,18 +108,6 @@ export type Verdict<X, A> = Ready<A> | Failed<X> | Pending
  * The failure of a waiter that ran out of time: the next sleep would have
  * ended after `maxWait` (or the schedule was done) while the results were
  * still pending. Carries the last observation and how many were made.
- *
- * @example
- * import * as E from 'fp-ts/Either'
- * import { Waiter } from 'fp-ts-retry'
- *
- * const timeout: Waiter.WaitTimeout<Error, string> = {
- *   _tag: 'WaitTimeout',
- *   maxWait: 60_000,
- *   elapsed: 52_000,
- *   observations: 7,
- *   last: E.right('RUNNING'),
- * }
  *
  * @since 0.2.0
  * @category model
@@ -151,12 +127,6 @@ export interface WaitTimeout<E, A> {
 /**
  * Passed to `onPending` once per pending observation, before the sleep to the
  * next poll.
- *
- * @example
- * import { Waiter } from 'fp-ts-retry'
- *
- * const log = (event: Waiter.PendingEvent<Error, { readonly status: string }>) =>
- *   console.log(`poll ${event.observations}: ${event.observation._tag === 'Right' ? event.observation.right.status : 'error'}; next in ${event.delay} ms`)
  *
  * @since 0.2.0
  * @category model
@@ -178,17 +148,6 @@ export interface PendingEvent<E, A> {
  * The hook sees the operation's types. In the data-first form they are
  * inferred from the operation; in the data-last form, from the classifier's
  * annotation.
- *
- * @example
- * import { pipe } from 'fp-ts/function'
- * import { Schedule, TestClock, Waiter } from 'fp-ts-retry'
- *
- * const options: Waiter.PollOptions<Error, string> = {
- *   maxWait: 5 * 60_000,
- *   schedule: pipe(Schedule.exponential(1_000), Schedule.capDelay(30_000)),
- *   clock: TestClock.make(),
- *   onPending: (e) => console.log(`still waiting after ${e.elapsed} ms`),
- * }
  *
  * @since 0.2.0
  * @category model
@@ -219,11 +178,6 @@ export interface PollOptions<E, A> {
  * The failure reasons of a verdict type: what a classifier's `Failed`
  * verdicts add to the waiter's error type.
  *
- * @example
- * import { Waiter } from 'fp-ts-retry'
- *
- * type X = Waiter.ReasonOf<Waiter.Ready<number> | Waiter.Failed<'Gone'> | Waiter.Pending> // 'Gone'
- *
  * @since 0.2.0
  * @category model
  */
@@ -231,11 +185,6 @@ export type ReasonOf<V> = V extends Failed<infer X> ? X : never
 
 /**
  * The value of a verdict type's `Ready`: the waiter's success type.
- *
- * @example
- * import { Waiter } from 'fp-ts-retry'
- *
- * type B = Waiter.ReadyOf<Waiter.Ready<number> | Waiter.Failed<'Gone'> | Waiter.Pending> // number
  *
  * @since 0.2.0
  * @category model
@@ -248,12 +197,6 @@ export type ReadyOf<V> = V extends Ready<infer B> ? B : never
  * `ReaderTaskEither` also gains `Retry.Aborted` (with the last observation's
  * error, if it was one). The operation's own errors are gone: the classifier
  * decided about each of them.
- *
- * @example
- * import type * as TE from 'fp-ts/TaskEither'
- * import { Waiter } from 'fp-ts-retry'
- *
- * type T = Waiter.Polled<TE.TaskEither<Error, string>, 'Gone', number> // TaskEither<'Gone' | WaitTimeout<Error, string>, number>
  *
  * @since 0.2.0
  * @category model
@@ -401,11 +344,11 @@ export const awsBackoff = (minDelay = 2_000, maxDelay = 120_000): Schedule<unkno
  *
  * The result is a union to match exhaustively: the value, the classifier's
  * failures, `WaitTimeout`, and, for a cancellable operation, `Retry.Aborted`
- * (when its signal fires, the call ends at once, mid-poll or mid-sleep). A
- * pending result is not an error: put `Retry.retrying`, a budget or a breaker
- * inside to retry each poll's failures; they never see a pending result. A
- * classifier that throws, or an operation that rejects, is a defect: the
- * exception propagates.
+ * (see {@link Operation}: mid-poll or mid-sleep alike). A pending result is
+ * not an error: put `Retry.retrying`, a budget or a breaker inside to retry
+ * each poll's failures; they never see a pending result. A classifier that
+ * throws, like an operation that rejects, is a defect: the exception
+ * propagates.
  *
  * Data-first: `Waiter.poll(self, classify, options)`, which types the
  * classifier and the hook by the operation. Data-last, annotate the

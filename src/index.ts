@@ -16,6 +16,7 @@
 export * as Budget from './Budget'
 export * as Bulkhead from './Bulkhead'
 export * as CircuitBreaker from './CircuitBreaker'
+export * as Events from './Events'
 export * as Clock from './Clock'
 export * as Fallback from './Fallback'
 export * as Hedge from './Hedge'

@@ -186,8 +186,17 @@ describe('a budget in the retry driver', () => {
     expect(result).toEqual({ _tag: 'Left', left: '503 #3' })
     expect(attempts()).toBe(3)
     expect(retries).toEqual([1, 2])
+    // onGiveUp hears the stream's GaveUp event
     expect(events).toEqual([
-      { attempt: 3, error: '503 #3', elapsed: 0, reason: { _tag: 'BudgetExhausted', kind: 'TokenBucket', tokens: 0 } },
+      {
+        _tag: 'GaveUp',
+        call: expect.any(Number),
+        time: 0,
+        attempt: 3,
+        error: '503 #3',
+        elapsed: 0,
+        reason: { _tag: 'BudgetExhausted', kind: 'TokenBucket', tokens: 0 },
+      },
     ])
   })
 

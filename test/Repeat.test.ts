@@ -53,6 +53,7 @@ describe('how many runs: recurs(n) means n repeats, n + 1 runs, as in Effect', (
     const result = await pipe(op, Repeat.repeating(Schedule.recurs(n)))()
     expect(result).toEqual(E.right({ value: n + 1, out: n }))
 
+    // Effect 4 (the pinned 4.1): `Effect.repeat(self, schedule)` succeeds with the schedule's last output
     let effectRuns = 0
     const effectOut = await Effect.runPromise(
       Effect.repeat(

@@ -4,7 +4,7 @@ import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
 import { Random, Retry, Schedule, TestClock } from '../src/index'
-import type { Clock } from '../src/index'
+import type { Clock, Events } from '../src/index'
 
 /** An action that fails `failures` times (error = the attempt number), then succeeds; it records when each attempt starts. */
 const flaky = (clock: Clock.Clock, failures: number, options: { readonly takes?: number } = {}) => {
@@ -166,11 +166,11 @@ describe('Retry.retrying in virtual time', () => {
       }),
     )
     expect(result).toEqual(E.right('ok after 4'))
-    expect(events).toEqual([
-      { attempt: 1, error: 1, delay: 100, elapsed: 10 },
-      { attempt: 2, error: 2, delay: 200, elapsed: 120 },
-      { attempt: 3, error: 3, delay: 400, elapsed: 330 },
-    ])
+    // the hook hears the stream's RetryScheduled events (a view of `onEvent`), one call id for the whole run
+    const call = events[0] === undefined ? 0 : (events[0] as Events.RetryScheduled).call
+    const scheduled = (attempt: number, delay: number, elapsed: number) =>
+      ({ _tag: 'RetryScheduled', call, time: elapsed, attempt, error: attempt, delay, elapsed, source: 'schedule' }) as const
+    expect(events).toEqual([scheduled(1, 100, 10), scheduled(2, 200, 120), scheduled(3, 400, 330)])
     // (the attempts' own 10 ms sleeps go to the inner clock, unlogged): each hook call precedes the retry's sleep
     expect(log).toEqual([
       'attempt',

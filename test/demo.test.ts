@@ -52,12 +52,21 @@ describe('npm start (examples/demo.ts)', () => {
     expect(section(3)).toMatch(/outcome: failed after 1 attempt in/)
     expect(section(3)).not.toMatch(/#2/)
 
-    // 4. LLM: decode errors fed back into the prompt until it decodes
+    // 4. LLM through the real openai and anthropic clients: the 429's hint, decode errors fed back into the
+    // prompt, a dropped connection that spends gpt's retries, then claude (overloaded once)
+    expect(section(4)).toMatch(/#1 .*gpt: HttpError 429 Too Many Requests, hint 300 ms\s+retry in 300 ms/)
+    expect(section(4)).toMatch(/#2 .*gpt: DecodeError invalid value: at \$\.age: expected number.*retry in 100 ms/)
+    expect(section(4)).toMatch(/#3 .*gpt: DecodeError invalid JSON.*retry in 200 ms/)
+    expect(section(4)).toMatch(/#4 .*gpt: NetworkError UND_ERR_SOCKET/)
+    expect(section(4)).toMatch(/#5 .*claude: HttpError 529 Overloaded\s+retry in 50 ms/)
     expect(section(4)).toMatch(
       /prompt \+= "Your previous answer was rejected \(invalid value: at \$\.age: expected number/,
     )
     expect(section(4)).toMatch(/prompt \+= "Your previous answer was rejected \(invalid JSON/)
-    expect(section(4)).toMatch(/outcome: success after 3 attempts in \d+ ms: Ada Lovelace, 36/)
+    expect(section(4)).toMatch(/outcome: success after 6 attempts in \d+ ms: Ada Lovelace, 36/)
+    expect(section(4)).toMatch(
+      /the model server saw 6 requests: gpt-4o-mini 4, claude-sonnet-4-5 2 \(SDK retries off\)/,
+    )
 
     // 5. fallback: primary three times, backup, second backup
     expect(section(5).match(/primary: NetworkError ECONNREFUSED/g)).toHaveLength(3)

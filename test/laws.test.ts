@@ -2,19 +2,19 @@ import fc from 'fast-check'
 import { pipe } from 'fp-ts/function'
 import { describe, expect, it } from 'vitest'
 import { Schedule } from '../src/index'
+import { failure, handBuilt, policy } from './policy-arbitrary'
 
-type S = Schedule.Schedule<number, unknown>
+type S = Schedule.Schedule<unknown, unknown>
 
-/** A printable description of a schedule, so that fast-check reports readable counterexamples. */
+/**
+ * A printable description of a schedule, so that fast-check reports readable counterexamples. Its leaves are the
+ * random policies of test/policy-arbitrary.ts (every combinator of `Policy.grammar`, the shorthand included), built
+ * by hand with the `Schedule` combinators they name; the rest is what the policy language cannot say: the identities,
+ * predicates and delay rewrites of any kind (NaN, negative, infinite, saturating), and hostile `make` steps.
+ */
 type Spec =
-  | { readonly k: 'recurs'; readonly n: number }
-  | { readonly k: 'spaced'; readonly d: number }
-  | { readonly k: 'exponential'; readonly base: number; readonly factor: number }
-  | { readonly k: 'fibonacci'; readonly base: number }
-  | { readonly k: 'linear'; readonly base: number }
-  | { readonly k: 'fromDelays'; readonly ds: ReadonlyArray<number> }
+  | { readonly k: 'policy'; readonly json: PolicyJson }
   | { readonly k: 'forever' | 'once' | 'stop' }
-  | { readonly k: 'decorrelatedJitter'; readonly base: number; readonly extra: number }
   | { readonly k: 'intersect' | 'union' | 'andThen'; readonly a: Spec; readonly b: Spec }
   | { readonly k: 'whileInput' | 'untilInput'; readonly limit: number; readonly s: Spec }
   | { readonly k: 'whileOutput'; readonly limit: number; readonly s: Spec }
@@ -31,28 +31,21 @@ type Spec =
   | { readonly k: 'fullJitter' | 'equalJitter'; readonly s: Spec }
   | { readonly k: 'hostile'; readonly delay: number }
 
+type PolicyJson = Readonly<Record<string, unknown>>
+
+/** Errors are small numbers (so that whileInput / untilInput sometimes stop) or the failures a policy tells apart. */
+const small = (e: unknown): e is number => typeof e === 'number'
+
 const build = (spec: Spec): S => {
   switch (spec.k) {
-    case 'recurs':
-      return Schedule.recurs(spec.n)
-    case 'spaced':
-      return Schedule.spaced(spec.d)
-    case 'exponential':
-      return Schedule.exponential(spec.base, spec.factor)
-    case 'fibonacci':
-      return Schedule.fibonacci(spec.base)
-    case 'linear':
-      return Schedule.linear(spec.base)
-    case 'fromDelays':
-      return Schedule.fromDelays(...spec.ds)
+    case 'policy':
+      return handBuilt(spec.json)
     case 'forever':
       return Schedule.forever
     case 'once':
       return Schedule.once
     case 'stop':
       return Schedule.stop
-    case 'decorrelatedJitter':
-      return Schedule.decorrelatedJitter(spec.base, Math.min(spec.base + spec.extra, Number.MAX_VALUE))
     case 'intersect':
       return pipe(build(spec.a), Schedule.intersect(build(spec.b)))
     case 'union':
@@ -62,12 +55,12 @@ const build = (spec: Spec): S => {
     case 'whileInput':
       return pipe(
         build(spec.s),
-        Schedule.whileInput((e: number) => e < spec.limit),
+        Schedule.whileInput((e: unknown) => !small(e) || e < spec.limit),
       )
     case 'untilInput':
       return pipe(
         build(spec.s),
-        Schedule.untilInput((e: number) => e >= spec.limit),
+        Schedule.untilInput((e: unknown) => small(e) && e >= spec.limit),
       )
     case 'whileOutput':
       return pipe(
@@ -113,24 +106,15 @@ const delayArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(0, 1e15, 1e300, Number.MAX_VALUE) },
 )
 
+/** Any policy of the language, or an identity: the leaves of every generated schedule. */
 const leaf: fc.Arbitrary<Spec> = fc.oneof(
-  fc.record({ k: fc.constant('recurs' as const), n: fc.integer({ min: 0, max: 8 }) }),
-  fc.record({ k: fc.constant('spaced' as const), d: delayArb }),
-  fc.record({
-    k: fc.constant('exponential' as const),
-    base: delayArb,
-    factor: fc.oneof(fc.constantFrom(1, 2), fc.double({ min: 1, max: 10, noNaN: true })),
-  }),
-  fc.record({ k: fc.constant('fibonacci' as const), base: delayArb }),
-  fc.record({ k: fc.constant('linear' as const), base: delayArb }),
-  fc.record({ k: fc.constant('fromDelays' as const), ds: fc.array(delayArb, { maxLength: 6 }) }),
-  fc.record({ k: fc.constantFrom('forever' as const, 'once' as const, 'stop' as const) }),
-  fc.record({ k: fc.constant('decorrelatedJitter' as const), base: delayArb, extra: delayArb }),
+  { weight: 4, arbitrary: policy.map((json): Spec => ({ k: 'policy', json })) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constantFrom('forever' as const, 'once' as const, 'stop' as const) }) },
 )
 
 const { spec: specArb } = fc.letrec<{ spec: Spec }>((tie) => ({
   spec: fc.oneof(
-    { maxDepth: 4, depthSize: 'small', withCrossShrink: true },
+    { maxDepth: 3, depthSize: 'small', withCrossShrink: true },
     leaf,
     fc.record({
       k: fc.constantFrom('intersect' as const, 'union' as const, 'andThen' as const),
@@ -146,7 +130,8 @@ const { spec: specArb } = fc.letrec<{ spec: Spec }>((tie) => ({
     fc.record({
       k: fc.constant('modifyDelay' as const),
       mode: fc.constantFrom('scale' as const, 'nan' as const, 'negative' as const, 'infinite' as const),
-      x: fc.double({ min: 0, max: 100, noNaN: true }),
+      // scaling by a huge factor reaches the delays a policy cannot write: saturation at MAX_DELAY and beyond
+      x: fc.oneof(fc.double({ min: 0, max: 100, noNaN: true }), fc.constantFrom(1e15, 1e300, Number.MAX_VALUE)),
       s: tie('spec'),
     }),
     fc.record({ k: fc.constant('addDelay' as const), x: fc.double({ noNaN: false }), s: tie('spec') }),
@@ -182,8 +167,11 @@ const { spec: hostileSpecArb } = fc.letrec<{ spec: Spec }>((tie) => ({
   ),
 }))
 
-/** Inputs (errors) are small numbers, so that whileInput / untilInput sometimes stop. */
-const inputsArb = fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 0, maxLength: 25 })
+/** Inputs (errors): small numbers, so that whileInput / untilInput sometimes stop, and the failures policies name. */
+const inputsArb = fc.array(fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 20 }) }, failure), {
+  minLength: 0,
+  maxLength: 25,
+})
 /** A constant draw: laws that reorder schedules must not depend on the order of draws. */
 const drawArb = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })
 /** Any random source, faulty ones included: a printable description, made into a fresh source per run. */
@@ -208,7 +196,7 @@ const source = (spec: RandomSpec): (() => number) => {
  * draw, or a description of a source (seeded or faulty), made afresh for each call so that both sides of a law
  * see the same sequence of draws.
  */
-const behaviour = (spec: Spec | S, inputs: ReadonlyArray<number>, r: number | RandomSpec) => {
+const behaviour = (spec: Spec | S, inputs: ReadonlyArray<unknown>, r: number | RandomSpec) => {
   const random = typeof r === 'number' ? () => r : source(r)
   const steps = Schedule.trace(sched(spec), inputs, { random })
   return {
@@ -224,7 +212,7 @@ const behaviour = (spec: Spec | S, inputs: ReadonlyArray<number>, r: number | Ra
  */
 const rawDecisions = (
   spec: Spec | S,
-  inputs: ReadonlyArray<number>,
+  inputs: ReadonlyArray<unknown>,
   random: RandomSpec | (() => number),
   durations: ReadonlyArray<number> = [],
   advance = true,
@@ -333,13 +321,13 @@ describe('laws', () => {
 })
 
 /** Delays and end of a schedule stepped with time standing still (see `rawDecisions`). */
-const still = (s: Spec | S, inputs: ReadonlyArray<number>, r: number) => {
+const still = (s: Spec | S, inputs: ReadonlyArray<unknown>, r: number) => {
   const ds = rawDecisions(s, inputs, () => r, [], false)
   return { delays: delaysOf(ds), ended: ds.at(-1)?.decision._tag === 'Done' }
 }
 
 /** The output of every step (the final *done* included) of a schedule stepped with time standing still. */
-const outsStill = (s: Spec | S, inputs: ReadonlyArray<number>, r: number): ReadonlyArray<unknown> =>
+const outsStill = (s: Spec | S, inputs: ReadonlyArray<unknown>, r: number): ReadonlyArray<unknown> =>
   rawDecisions(s, inputs, () => r, [], false).map(({ decision }) => decision.out)
 
 describe('definitions, step by step', () => {

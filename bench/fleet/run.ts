@@ -1,0 +1,13 @@
+/**
+ * `npx tsx bench/fleet/run.ts` (or `npm run simulate -- --only=fleet`): the fleet proof of fp-ts-retry/redis, with
+ * 20 real worker processes, one redis-server (started from PATH; `apt-get install -y redis-server`) and a local
+ * HTTP dependency that goes into a total outage and recovers. Prints the table of docs/run-a-fleet.md.
+ * `--quick` runs a shorter version (as test/Redis-fleet.test.ts does).
+ */
+import { formatReport, FULL, runFleet } from './fleet'
+
+const quick = process.argv.includes('--quick')
+const options = quick ? { ...FULL, workers: 8, outage: 3_000, rateWindow: 3_000, halfOpenAfter: 500, iterations: 10_000 } : FULL
+console.log(`fleet: ${options.workers} workers (this takes about ${quick ? 25 : 70} s)`)
+const report = await runFleet(options, (line) => console.log(line))
+console.log(`\n${formatReport(report)}`)
