@@ -150,20 +150,33 @@ export const protectionTable = async (rounds = 5): Promise<ReadonlyArray<Protect
   })
 }
 
-/** The table as Markdown: each form's figure and its ratio to the bare call of the same form. */
+/** The table as Markdown: each form's figure, the time it adds to the bare call of the same form, and their ratio. */
 export const formatProtectionTable = (results: ReadonlyArray<ProtectionResult>): string => {
   const line = (cells: ReadonlyArray<string>) => `| ${cells.join(' | ')} |`
   const at = (name: string, form: Form) => results.find((r) => r.name === name && r.form === form)
-  const cell = (name: string, form: Form): ReadonlyArray<string> => {
+  const cells = (name: string, form: Form): ReadonlyArray<string> => {
     const r = at(name, form)
     const bare = at('bare call', form)?.ns ?? NaN
-    if (r === undefined) return ['-', '-']
-    return [`${r.ns.toFixed(0)} ns (${r.min.toFixed(0)}-${r.max.toFixed(0)})`, `${(r.ns / bare).toFixed(2)}x`]
+    if (r === undefined) return ['-', '-', '-']
+    const added = r.ns - bare
+    return [
+      `${r.ns.toFixed(0)} ns (${r.min.toFixed(0)}-${r.max.toFixed(0)})`,
+      name === 'bare call' ? '-' : `${added >= 0 ? '+' : ''}${added.toFixed(0)} ns`,
+      `${(r.ns / bare).toFixed(2)}x`,
+    ]
   }
-  const header = ['protection', 'TaskEither: per call (spread)', 'vs bare', 'cancellable: per call (spread)', 'vs bare']
+  const header = [
+    'protection',
+    'TaskEither: per call (spread)',
+    'added',
+    'vs bare',
+    'cancellable: per call (spread)',
+    'added',
+    'vs bare',
+  ]
   return [
     line(header),
     line(header.map(() => '---')),
-    ...rows.map((row) => line([row.name, ...cell(row.name, 'TaskEither'), ...cell(row.name, 'cancellable')])),
+    ...rows.map((row) => line([row.name, ...cells(row.name, 'TaskEither'), ...cells(row.name, 'cancellable')])),
   ].join('\n')
 }

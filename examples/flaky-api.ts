@@ -9,7 +9,7 @@
  */
 import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
-import { CircuitBreaker, Operation, Random, Retry, Schedule, Timeout } from '../src/index'
+import { CircuitBreaker, type Events, Operation, Random, Retry, Schedule, Timeout } from '../src/index'
 import * as Decode from '../src/Decode'
 import * as Http from '../src/Http'
 import { isMain, sendJson, startServer, timeline } from './support'
@@ -37,7 +37,7 @@ export const policy = pipe(
   Schedule.upTo(10_000),
 )
 
-export const main = async (seed = 19): Promise<void> => {
+export const main = async (seed = 19, onEvent?: Events.Listener): Promise<void> => {
   const chaos = Random.seeded(seed) // the server's bad luck, the same on every run
   let served = 0
   const api = await startServer((_, res) => {
@@ -71,7 +71,7 @@ export const main = async (seed = 19): Promise<void> => {
         ),
         (j) => `joke #${j.id}`,
       ),
-      Retry.retrying(policy, { random: Random.seeded(2026), onRetry: tl.onRetry }),
+      Retry.retrying(policy, { random: Random.seeded(2026), onRetry: tl.onRetry, onEvent }),
     )
     // a cancellable operation: run it with a signal, or with Operation.run where nothing cancels it
     tl.outcome(await Operation.run(getJoke)(), (j) => j.joke)

@@ -162,7 +162,7 @@ export interface Options {
    * Which errors count as failures; the others count as successes (a 404 says
    * the service is up). Default: the transient failures that came from the
    * dependency (as `Http.isTransient`: network errors, timeouts, 408, 429 and
-   * 5xx statuses worth retrying), not the rejections of this process's own
+   * 5xx statuses worth retrying, or as the server's `x-should-retry` says), not the rejections of this process's own
    * protections (an inner breaker's `CircuitOpen`, a `RateLimited`, a
    * `BulkheadRejected`); a 400, 401 or 404, or any error the library does not
    * know, counts as a success. Pass `() => true` to count every error.

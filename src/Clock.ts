@@ -100,13 +100,17 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
       release()
       resolve()
     }
-    const arm = () => {
-      const piece = Math.min(remaining, MAX_TIMER_DELAY)
-      remaining -= piece
-      timer = setTimeout(remaining > 0 ? arm : finish, piece)
-    }
     const release = onAbortOf(signal, finish)
-    arm()
+    if (remaining <= MAX_TIMER_DELAY) timer = setTimeout(finish, remaining)
+    else {
+      // longer than a timer can hold: slept in pieces
+      const arm = () => {
+        const piece = Math.min(remaining, MAX_TIMER_DELAY)
+        remaining -= piece
+        timer = setTimeout(remaining > 0 ? arm : finish, piece)
+      }
+      arm()
+    }
   })
 }
 

@@ -247,12 +247,6 @@ export const retryAfter = (headers: Headers | Readonly<Record<string, string>>, 
 // conditions
 // -------------------------------------------------------------------------------------
 
-/** Anthropic's "overloaded": the API is up but has no capacity now, and asks to come back later. */
-const OVERLOADED = 529
-
-/** The header by which the OpenAI and Anthropic APIs say whether a failed request is worth retrying. */
-const SHOULD_RETRY = 'x-should-retry'
-
 /**
  * The statuses {@link isTransient} retries: 408, 429, 500, 502, 503, 504,
  * and 529 (Anthropic's "overloaded").
@@ -266,7 +260,7 @@ const SHOULD_RETRY = 'x-should-retry'
  * @since 0.1.0
  * @category conditions
  */
-export const transientStatuses: ReadonlySet<number> = new Set([...classify.transientStatuses, OVERLOADED])
+export const transientStatuses: ReadonlySet<number> = classify.transientStatuses
 
 /**
  * Whether a status is worth retrying: 408 Request Timeout, 429 Too Many
@@ -283,7 +277,7 @@ export const transientStatuses: ReadonlySet<number> = new Set([...classify.trans
  * @since 0.1.0
  * @category conditions
  */
-export const isTransientStatus = (status: number): boolean => transientStatuses.has(status)
+export const isTransientStatus = (status: number): boolean => classify.transientStatuses.has(status)
 
 /**
  * The default classification: retry a {@link NetworkError}, except the
@@ -321,21 +315,7 @@ export const isTransientStatus = (status: number): boolean => transientStatuses.
  * @since 0.1.0
  * @category conditions
  */
-export const isTransient = (error: unknown): boolean => {
-  if (typeof error !== 'object' || error === null) return false
-  try {
-    const { _tag, status, headers } = error as { _tag?: unknown; status?: unknown; headers?: unknown }
-    if (_tag !== 'HttpError') return classify.isTransient(error)
-    const verdict =
-      typeof headers === 'object' && headers !== null
-        ? (headers as Readonly<Record<string, unknown>>)[SHOULD_RETRY]
-        : undefined
-    if (verdict === 'true' || verdict === 'false') return verdict === 'true'
-    return typeof status === 'number' && transientStatuses.has(status)
-  } catch {
-    return false
-  }
-}
+export const isTransient: (error: unknown) => boolean = classify.isTransient
 
 // -------------------------------------------------------------------------------------
 // running a request

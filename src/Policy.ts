@@ -89,7 +89,8 @@ export type JitterJson = 'full' | 'equal' | { readonly min: number; readonly max
 /**
  * Which failures a `retryOn` (or `giveUpOn`) means: `"transient"`, the
  * library's own classification (`Http.isTransient`: network errors, timeouts,
- * 408, 429, 500, 502, 503, 504, an open circuit, a limiter's rejection); a
+ * 408, 429, 500, 502, 503, 504, 529, the server's `x-should-retry`, an open
+ * circuit, a limiter's rejection); a
  * failure whose `status` is one of a list of HTTP statuses; or one whose
  * `_tag` is one of a list of tags. Every condition reads the failure
  * defensively: any value can be tested, and none throws.

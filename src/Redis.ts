@@ -78,7 +78,7 @@ import * as Schedule from './Schedule'
  * @since 0.2.0
  * @category model
  */
-export interface Client extends CommandClient {}
+export type Client = CommandClient
 
 /**
  * Why a shared protection could not use Redis: no reply within `timeout`,
@@ -324,7 +324,8 @@ const common = (fn: string, options: SharedOptions): Common => {
   const client = options.client as Partial<Client> | undefined
   if (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function')
     check.fail(fn, 'client', 'a Redis client (with sendCommand)', client)
-  if (typeof options.name !== 'string' || options.name === '') check.fail(fn, 'name', 'a non-empty string', options.name)
+  if (typeof options.name !== 'string' || options.name === '')
+    check.fail(fn, 'name', 'a non-empty string', options.name)
   const prefix = options.prefix ?? 'fp-ts-retry'
   if (typeof prefix !== 'string') check.fail(fn, 'prefix', 'a string', prefix)
   const failMode = options.failMode ?? 'open'
@@ -652,7 +653,12 @@ export const circuitBreaker = (options: CircuitBreakerOptions): IO<SharedCircuit
   const isFailure = (error: unknown): boolean => isDefect(error) || guarded(isFailureOption, error, true)
   const delays = (): string =>
     guarded(
-      () => Schedule.simulate(schedule, Array.from({ length: 16 }, () => undefined), { random }).map(Math.round),
+      () =>
+        Schedule.simulate(
+          schedule,
+          Array.from({ length: 16 }, () => undefined),
+          { random },
+        ).map(Math.round),
       undefined,
       [],
     ).join(',')

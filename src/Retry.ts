@@ -26,10 +26,10 @@ import * as events from './internal/events'
 import type * as Events from './Events'
 import { guarded } from './internal/report'
 import { ABORTED, operation, whenAborted } from './internal/operation'
-import type { AnyOperation } from './internal/operation'
+import type { AnyOperation, Watch } from './internal/operation'
 import type { Any, Env, EnvOf, ErrorOf, ValueOf, Widen } from './Operation'
 import { hasTag } from './internal/tag'
-import type { Schedule, StepContext } from './Schedule'
+import type { Decision, Schedule, StepContext } from './Schedule'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -322,7 +322,7 @@ function drive<E, A, Out, G>(
   const signal = env?.signal
   if (signal === undefined || signal.aborted) return loop(self, env, undefined, giveUp, abort)
   const watch = whenAborted(signal)
-  return loop(self, env, watch.next, giveUp, abort).finally(watch.release)
+  return loop(self, env, watch, giveUp, abort).finally(watch.release)
 }
 
 /**
@@ -339,7 +339,7 @@ function drive<E, A, Out, G>(
 async function loop<E, A, Out, G>(
   self: Plan<E, A, Out>,
   env: Env | undefined,
-  aborts: (() => Promise<typeof ABORTED>) | undefined,
+  watch: Watch | undefined,
   giveUp: (error: E, out: Out) => G,
   abort: (aborted: Aborted<E>) => G,
 ): Promise<E.Right<A> | G> {
@@ -365,16 +365,13 @@ async function loop<E, A, Out, G>(
     const began = observer === undefined ? 0 : started(observer, clock, attempt)
     const pending =
       observer === undefined ? self.attempt(env, status) : events.attempt(observer, self.attempt, env, status)
-    const result = aborts === undefined ? await pending : await Promise.race([pending, aborts()])
+    const result = watch === undefined ? await pending : await Promise.race([pending, watch.next()])
+    watch?.idle()
     const now = observer === undefined ? 0 : clock.now()
     // the success path first: one test of the tag
     if ((result as E.Either<E, A> | undefined)?._tag === 'Right') {
       if (budget !== undefined) budgets.recordSuccess(budget, failed ? fp.some(last) : NONE)
-      if (observer !== undefined) {
-        ended(observer, now, attempt, began, 'success', undefined)
-        const elapsed = now - start
-        observer.listener({ _tag: 'CallSucceeded', call: observer.call, time: now, attempts: attempt, elapsed })
-      }
+      if (observer !== undefined) succeeded(observer, now, attempt, began, start)
       return result as E.Right<A>
     }
     if (typeof result !== 'object' || result === null || result._tag !== 'Left') {
@@ -390,33 +387,9 @@ async function loop<E, A, Out, G>(
     if (fired(signal)) return abort(aborted(self, observer, signal, attempt, start, failed, last))
     context ??= { elapsed: 0, random: self.random }
     if (timed) context.elapsed = (observer === undefined ? clock.now() : now) - start
-    const decision = schedule.step(state, error, context as StepContext)
-    let reason: GiveUpReason | undefined = decision._tag === 'Done' ? SCHEDULE_DONE : undefined
-    // a budget that throws refuses, as a spent one does
-    if (reason === undefined && budget !== undefined) reason = askBudget(budget, error, observer, now)
-    if (reason !== undefined || decision._tag === 'Done') {
-      observer?.listener({
-        _tag: 'GaveUp',
-        call: observer.call,
-        time: now,
-        attempt,
-        error,
-        elapsed: context.elapsed,
-        reason: reason ?? SCHEDULE_DONE,
-      })
-      return giveUp(error, decision.out)
-    }
+    const decision = decide(self, observer, state, error, context, attempt, now)
+    if (decision._tag === 'Done') return giveUp(error, decision.out)
     const delay = sanitize(decision.delay)
-    observer?.listener({
-      _tag: 'RetryScheduled',
-      call: observer.call,
-      time: now,
-      attempt,
-      error,
-      delay,
-      elapsed: context.elapsed,
-      source: decision.hinted === true ? 'hint' : 'schedule',
-    })
     if (delay > 0) await clock.sleep(delay, signal, 'backoff')
     state = decision.state
     lastDelay = delay
@@ -425,6 +398,53 @@ async function loop<E, A, Out, G>(
 }
 
 const fired = (signal: AbortSignal | undefined): signal is AbortSignal => signal?.aborted === true
+
+/**
+ * Steps the schedule with a failure and asks the budget: a `Continue` retries
+ * after its delay, a `Done` gives up (the budget refusing too). Heard as
+ * `RetryScheduled` or `GaveUp`.
+ */
+const decide = <E, Out>(
+  self: Plan<E, unknown, Out>,
+  observer: events.Observer<Events.Event<E>> | undefined,
+  state: unknown,
+  error: E,
+  context: StepContext,
+  attempt: number,
+  time: number,
+): Decision<unknown, Out> => {
+  const decision = self.schedule.step(state, error, context)
+  // a budget that throws refuses, as a spent one does
+  const reason =
+    decision._tag === 'Done'
+      ? SCHEDULE_DONE
+      : self.budget === undefined
+        ? undefined
+        : askBudget(self.budget, error, observer, time)
+  if (observer !== undefined) {
+    const { call, listener } = observer
+    const elapsed = context.elapsed
+    if (reason !== undefined) listener({ _tag: 'GaveUp', call, time, attempt, error, elapsed, reason })
+    else if (decision._tag === 'Continue') {
+      const delay = sanitize(decision.delay)
+      const source = decision.hinted === true ? 'hint' : 'schedule'
+      listener({ _tag: 'RetryScheduled', call, time, attempt, error, delay, elapsed, source })
+    }
+  }
+  return reason === undefined || decision._tag === 'Done' ? decision : { _tag: 'Done', out: decision.out }
+}
+
+/** The call's success, heard as its attempt's end and `CallSucceeded`. */
+const succeeded = <E>(
+  observer: events.Observer<Events.Event<E>>,
+  time: number,
+  attempt: number,
+  began: number,
+  start: number,
+): void => {
+  ended(observer, time, attempt, began, 'success', undefined)
+  observer.listener({ _tag: 'CallSucceeded', call: observer.call, time, attempts: attempt, elapsed: time - start })
+}
 
 /** The call's `Aborted` failure, heard as `CallAborted` first. */
 const aborted = <E>(

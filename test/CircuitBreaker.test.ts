@@ -330,6 +330,36 @@ describe('CircuitBreaker: the default isFailure counts transient failures only',
     }
   })
 
+  it('by default counts 529 and obeys x-should-retry as Http.isTransient does, for any status and header', () => {
+    const clock = TestClock.make()
+    const withHeaders = (status: number, headers: Record<string, string>): Http.HttpError => ({
+      ...httpError(status),
+      headers,
+    })
+    const stateAfter = (error: unknown): CircuitBreaker.State => {
+      const breaker = CircuitBreaker.make({ clock, consecutiveFailures: 1 })()
+      const permit = breaker.acquire()
+      if (E.isLeft(permit)) throw new Error('expected a permit while closed')
+      permit.right.onFailure(error)
+      return breaker.state()
+    }
+    expect(stateAfter(httpError(529))).toBe('Open') // Anthropic's Overloaded
+    expect(stateAfter(withHeaders(503, { 'x-should-retry': 'false' }))).toBe('Closed')
+    expect(stateAfter(withHeaders(409, { 'x-should-retry': 'true' }))).toBe('Open')
+    expect(stateAfter(withHeaders(500, { 'X-Should-Retry': 'false' }))).toBe('Closed')
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 599 }),
+        fc.constantFrom('x-should-retry', 'X-Should-Retry', 'x-other'),
+        fc.constantFrom('true', 'false', 'TRUE', ''),
+        (status, name, value) => {
+          const error = withHeaders(status, { [name]: value })
+          expect(stateAfter(error)).toBe(Http.isTransient(error) ? 'Open' : 'Closed')
+        },
+      ),
+    )
+  })
+
   it('by default a rejection by a local protection (open circuit, rate limit, full bulkhead) is not a failure', () => {
     const clock = TestClock.make()
     const local: ReadonlyArray<unknown> = [

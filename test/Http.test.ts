@@ -447,8 +447,26 @@ describe('Http.isTransient', () => {
     body: '',
   })
 
-  it.each([408, 429, 500, 502, 503, 504])('retries %i', (status) => {
+  it.each([408, 429, 500, 502, 503, 504, 529])('retries %i', (status) => {
     expect(Http.isTransient(httpError(status))).toBe(true)
+  })
+
+  it('transientStatuses and isTransientStatus list 529 (Overloaded) with the others, and only those', () => {
+    expect([...Http.transientStatuses].sort((a, b) => a - b)).toEqual([408, 429, 500, 502, 503, 504, 529])
+    for (let status = 100; status < 600; status++)
+      expect(Http.isTransientStatus(status), String(status)).toBe(Http.transientStatuses.has(status))
+  })
+
+  it('obeys x-should-retry true or false over the status, whatever the case of the header’s name', () => {
+    const withHeaders = (status: number, headers: Record<string, string>): Http.HttpError => ({
+      ...httpError(status),
+      headers,
+    })
+    expect(Http.isTransient(withHeaders(529, { 'x-should-retry': 'false' }))).toBe(false)
+    expect(Http.isTransient(withHeaders(409, { 'x-should-retry': 'true' }))).toBe(true)
+    expect(Http.isTransient(withHeaders(503, { 'X-Should-Retry': 'false' }))).toBe(false) // a hand-built error
+    expect(Http.isTransient(withHeaders(400, { 'X-SHOULD-RETRY': 'true' }))).toBe(true)
+    expect(Http.isTransient(withHeaders(503, { 'x-should-retry': 'no' }))).toBe(true) // not a verdict: the status decides
   })
 
   it.each([400, 401, 403, 404, 405, 409, 410, 422, 501, 505])('never retries %i', (status) => {

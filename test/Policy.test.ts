@@ -662,6 +662,30 @@ describe('toSchedule', () => {
     }
   })
 
+  it('"transient" retries 529 and obeys x-should-retry as Http.isTransient does, for any status and header', () => {
+    const retries = { intersect: [{ spaced: 10 }, { recurs: 5 }] }
+    const verdict = (error: unknown) => stepped({ retryOn: 'transient', of: retries }, [[error, 0]])
+    const withHeaders = (status: number, headers: Record<string, string>): Http.HttpError => ({
+      ...http(status),
+      headers,
+    })
+    expect(verdict(http(529))).toEqual([10]) // Anthropic's Overloaded
+    expect(verdict(withHeaders(503, { 'x-should-retry': 'false' }))).toEqual(['done'])
+    expect(verdict(withHeaders(409, { 'x-should-retry': 'true' }))).toEqual([10])
+    expect(verdict(withHeaders(500, { 'X-Should-Retry': 'false' }))).toEqual(['done'])
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 599 }),
+        fc.constantFrom('x-should-retry', 'X-Should-Retry', 'x-other'),
+        fc.constantFrom('true', 'false', 'TRUE', ''),
+        (status, name, value) => {
+          const error = withHeaders(status, { [name]: value })
+          expect(verdict(error)).toEqual(Http.isTransient(error) ? [10] : ['done'])
+        },
+      ),
+    )
+  })
+
   it('waitForHint waits at least the hint a failure carries, at most its bound', () => {
     const policy = { waitForHint: '5s', of: { intersect: [{ spaced: 100 }, { recurs: 3 }] } }
     expect(

@@ -41,7 +41,9 @@ describe('when redis-server dies and comes back', () => {
     // every call keeps going, locally; none waits on the dead server longer than `timeout`
     const started = performance.now()
     const calls = await Promise.all(
-      Array.from({ length: 20 }, () => pipe(TE.right('ok'), CircuitBreaker.protect(breaker), RateLimit.limit(limiter))()),
+      Array.from({ length: 20 }, () =>
+        pipe(TE.right('ok'), CircuitBreaker.protect(breaker), RateLimit.limit(limiter))(),
+      ),
     )
     budget.tryRetry(transient)
     expect(calls.every(E.isRight)).toBe(true)
@@ -94,7 +96,15 @@ describe('when redis-server dies and comes back', () => {
 
   it('a server that hangs (SIGSTOP) costs no call more than `timeout`, and never an unhandled rejection', async () => {
     const client = await connect(server)
-    const limiter = Redis.rateLimit({ client, name: 'hang', rate: 1_000, burst: 1, batch: 1, timeout: 80, maxWait: 10_000 })()
+    const limiter = Redis.rateLimit({
+      client,
+      name: 'hang',
+      rate: 1_000,
+      burst: 1,
+      batch: 1,
+      timeout: 80,
+      maxWait: 10_000,
+    })()
     expect(E.isRight(await limiter.acquire())).toBe(true)
     const pid = server.pid()
     if (pid === undefined) throw new Error('redis-server has no pid')

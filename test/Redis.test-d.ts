@@ -7,7 +7,8 @@ import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import { createClient } from 'redis'
 import { describe, expectTypeOf, it } from 'vitest'
-import { Budget, CircuitBreaker, Operation, RateLimit, Retry, Schedule } from '../src'
+import type { Budget, Operation } from '../src'
+import { CircuitBreaker, RateLimit, Retry, Schedule } from '../src'
 import * as Redis from '../src/Redis'
 
 declare const op: TaskEither<'boom', number>

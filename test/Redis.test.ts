@@ -207,7 +207,13 @@ describe('the shared circuit breaker', () => {
 
   it('is a drop-in for a local breaker in CircuitBreaker.protect', async () => {
     const name = fresh('protect')
-    const breaker = Redis.circuitBreaker({ client, name, consecutiveFailures: 2, halfOpenAfter: 60_000, staleness: 20 })()
+    const breaker = Redis.circuitBreaker({
+      client,
+      name,
+      consecutiveFailures: 2,
+      halfOpenAfter: 60_000,
+      staleness: 20,
+    })()
     const call = pipe(TE.left({ _tag: 'HttpError', status: 503 }), CircuitBreaker.protect(breaker))
     await call()
     await call()
@@ -252,7 +258,14 @@ describe('keys and scripts', () => {
     const ttl = 5_000
     const budget = Redis.tokenBucket({ client, name, ttl })()
     const thr = Redis.throttle({ client, name, ttl })()
-    const breaker = Redis.circuitBreaker({ client, name, ttl, consecutiveFailures: 1, halfOpenAfter: 10, probeLease: ttl })()
+    const breaker = Redis.circuitBreaker({
+      client,
+      name,
+      ttl,
+      consecutiveFailures: 1,
+      halfOpenAfter: 10,
+      probeLease: ttl,
+    })()
     const limiter = Redis.rateLimit({ client, name, ttl, rate: 10 })()
     await limiter.acquire()
     const permit = breaker.acquire()

@@ -41,6 +41,8 @@ describe('npm start (examples/demo.ts)', () => {
     expect(section(1)).toMatch(/#2 .*NetworkError UND_ERR_SOCKET .*retry in 185 ms/)
     expect(section(1)).toMatch(/#3 .*HttpError 500 Internal Server Error\s+retry in 426 ms/)
     expect(section(1)).toMatch(/outcome: success after 4 attempts/)
+    // the call's span tree, recorded by the OpenTelemetry SDK from its events
+    expect(section(1)).toMatch(/span tree of that call[\s\S]*attempt 4 .*ok/)
 
     // 2. rate limit: the server's hints win over the schedule's short delays
     expect(section(2)).toMatch(/HttpError 429 Too Many Requests, hint 1000 ms\s+retry in 1000 ms/)

@@ -145,7 +145,8 @@ const startFleet = async (file: string, count: number, config: WorkerConfig): Pr
   return { mark: () => ask('mark', 'mark'), stop: () => ask('stop', 'stopped') }
 }
 
-const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 
 /** Per call, in µs: a call through a budget, a breaker and a rate limit, all with room (the hot path). */
 const hotPath = async (redisUrl: string, iterations: number) => {
@@ -153,7 +154,11 @@ const hotPath = async (redisUrl: string, iterations: number) => {
   client.on('error', () => undefined)
   await client.connect()
   const common = { client, name: 'hot-path' }
-  const measure = async (budget: Budget.Budget, breaker: CircuitBreaker.CircuitBreaker, limiter: RateLimit.RateLimiter) => {
+  const measure = async (
+    budget: Budget.Budget,
+    breaker: CircuitBreaker.CircuitBreaker,
+    limiter: RateLimit.RateLimiter,
+  ) => {
     const call = pipe(TE.right(1), CircuitBreaker.protect(breaker), RateLimit.limit(limiter))
     const times = new Float64Array(iterations)
     for (let i = 0; i < iterations + 2_000; i++) {
@@ -180,7 +185,10 @@ const hotPath = async (redisUrl: string, iterations: number) => {
   return { local, shared }
 }
 
-export const runFleet = async (options: FleetOptions, log: (line: string) => void = () => undefined): Promise<FleetReport> => {
+export const runFleet = async (
+  options: FleetOptions,
+  log: (line: string) => void = () => undefined,
+): Promise<FleetReport> => {
   const redis = await startRedis()
   const dep = await dependency()
   const file = await bundleWorker()

@@ -7,7 +7,9 @@
 import { formatReport, FULL, runFleet } from './fleet'
 
 const quick = process.argv.includes('--quick')
-const options = quick ? { ...FULL, workers: 8, outage: 3_000, rateWindow: 3_000, halfOpenAfter: 500, iterations: 10_000 } : FULL
+const options = quick
+  ? { ...FULL, workers: 8, outage: 3_000, rateWindow: 3_000, halfOpenAfter: 500, iterations: 10_000 }
+  : FULL
 console.log(`fleet: ${options.workers} workers (this takes about ${quick ? 25 : 70} s)`)
 const report = await runFleet(options, (line) => console.log(line))
 console.log(`\n${formatReport(report)}`)

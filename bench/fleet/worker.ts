@@ -5,7 +5,7 @@
  */
 import { pipe } from 'fp-ts/function'
 import * as E from 'fp-ts/Either'
-import * as TE from 'fp-ts/TaskEither'
+import type * as TE from 'fp-ts/TaskEither'
 import { createClient } from 'redis'
 import { Budget, CircuitBreaker, RateLimit, Retry, Schedule } from '../../src'
 import * as Redis from '../../src/Redis'

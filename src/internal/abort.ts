@@ -19,7 +19,9 @@ const noop = (): void => undefined
 
 /**
  * Calls `callback` once when `signal` fires; returns the function that
- * unsubscribes it (a no-op once fired). `signal` must not be aborted yet.
+ * unsubscribes it (a no-op once fired). `signal` must not be aborted yet, and
+ * `callback` must be a function made for this subscription (every caller
+ * passes a fresh closure), since it is the subscription's key.
  *
  * @internal
  */
@@ -37,11 +39,9 @@ export const onAbort = (signal: AbortSignal, callback: () => void): (() => void)
     signal.addEventListener('abort', listener, { once: true })
   }
   const own = hub
-  // a fresh function per subscription, so that the same callback can wait twice
-  const entry = () => callback()
-  own.callbacks.add(entry)
+  own.callbacks.add(callback)
   return () => {
-    if (!own.callbacks.delete(entry) || own.callbacks.size > 0 || hubs.get(signal) !== own) return
+    if (!own.callbacks.delete(callback) || own.callbacks.size > 0 || hubs.get(signal) !== own) return
     hubs.delete(signal)
     signal.removeEventListener('abort', own.listener)
   }

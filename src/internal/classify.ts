@@ -1,14 +1,37 @@
 /**
  * Which failures say something about a dependency's health, and are worth
- * trying again later: the rule behind `Http.isTransient` and the circuit
- * breaker's default `isFailure`. It reads failures by their `_tag` only, so
- * it imports no module that defines them.
+ * trying again later: the rule behind `Http.isTransient`, the circuit
+ * breaker's default `isFailure` and a policy's `"transient"`. It reads
+ * failures by their `_tag` only, so it imports no module that defines them.
  *
  * @internal
  */
 
-/** The HTTP statuses worth retrying: 408, 429, 500, 502, 503, 504. @internal */
-export const transientStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
+/** Anthropic's "overloaded": the API is up but has no capacity now, and asks to come back later. @internal */
+export const OVERLOADED = 529
+
+/** The HTTP statuses worth retrying: 408, 429, 500, 502, 503, 504, 529. @internal */
+export const transientStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504, OVERLOADED])
+
+/** The header by which the OpenAI and Anthropic APIs say whether a failed request is worth retrying. @internal */
+export const SHOULD_RETRY = 'x-should-retry'
+
+/**
+ * The server's own verdict on an `HttpError`: its `x-should-retry` header
+ * when that is exactly `true` or `false` (what the OpenAI and Anthropic SDKs
+ * obey), else `undefined`. The HTTP layer stores header names in lower case;
+ * a hand-built error may not, so another case is looked for too.
+ */
+const serverVerdict = (headers: unknown): boolean | undefined => {
+  if (typeof headers !== 'object' || headers === null) return undefined
+  const record = headers as Readonly<Record<string, unknown>>
+  let value = record[SHOULD_RETRY]
+  if (value === undefined) {
+    const name = Object.keys(record).find((key) => key.toLowerCase() === SHOULD_RETRY)
+    value = name === undefined ? undefined : record[name]
+  }
+  return value === 'true' ? true : value === 'false' ? false : undefined
+}
 
 /** The `code` of a `NetworkError` caused by the caller's own signal: not the dependency's fault. @internal */
 export const ABORT_ERR = 'ABORT_ERR'
@@ -33,9 +56,11 @@ const isPermanentCode = (option: unknown): boolean => {
 /**
  * True for a `NetworkError` whose code is not in {@link permanentCodes}, a
  * `TimeoutError`, a `CircuitOpen`, an `HttpError` whose status is in
- * {@link transientStatuses}, and a `RateLimited` or `BulkheadRejected` except
- * that of a call whose own caller aborted it. Accepts any value and never
- * throws.
+ * {@link transientStatuses} (unless its `x-should-retry: true` or `false`
+ * header, which the OpenAI and Anthropic APIs send and their SDKs obey, says
+ * otherwise: then the header decides alone), and a `RateLimited` or
+ * `BulkheadRejected` except that of a call whose own caller aborted it.
+ * Accepts any value and never throws.
  *
  * A limiter's rejection is worth trying later: a `RateLimited` is the
  * client-side twin of a 429 and carries its wait as `retryAfter` (the hint
@@ -60,7 +85,10 @@ export const isTransient = (error: unknown): boolean => {
       case 'BulkheadRejected':
         return (error as { reason?: unknown }).reason !== 'aborted'
       case 'HttpError':
-        return typeof status === 'number' && transientStatuses.has(status)
+        return (
+          serverVerdict((error as { headers?: unknown }).headers) ??
+          (typeof status === 'number' && transientStatuses.has(status))
+        )
       default:
         return false
     }

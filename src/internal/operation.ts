@@ -86,24 +86,31 @@ const noop = (): void => undefined
  * Watches `signal` for a whole call with one subscription: `next()` is a
  * fresh promise for each attempt (so that a long call does not pile reactions
  * on one promise that never settles), resolving with {@link ABORTED} when the
- * signal fires; `release` ends the watch.
+ * signal fires; `idle()` lets the attempt's promise go once the attempt has
+ * settled (a call asleep in its backoff holds none); `release` ends the watch.
  *
  * @internal
  */
-export const whenAborted = (
-  signal: AbortSignal,
-): { readonly next: () => Promise<typeof ABORTED>; readonly release: () => void } => {
+export interface Watch {
+  readonly next: () => Promise<typeof ABORTED>
+  readonly idle: () => void
+  readonly release: () => void
+}
+
+/** @internal */
+export const whenAborted = (signal: AbortSignal): Watch => {
   let fired = signal.aborted
-  let fire: () => void = noop
+  let fire: ((value: typeof ABORTED) => void) | undefined
   const release = fired
     ? noop
     : onAbort(signal, () => {
         fired = true
-        fire()
+        fire?.(ABORTED)
       })
   const next = (): Promise<typeof ABORTED> =>
-    fired ? Promise.resolve(ABORTED) : new Promise((resolve) => (fire = () => resolve(ABORTED)))
-  return { next, release }
+    fired ? Promise.resolve(ABORTED) : new Promise((resolve) => (fire = resolve))
+  const idle = () => (fire = undefined)
+  return { next, idle, release }
 }
 
 /** The value a {@link whenAborted} promise resolves with. @internal */
