@@ -2,7 +2,9 @@
 # Packs the library (run `npm run build` first) and checks the tarball as its users meet it:
 #  1. publint and @arethetypeswrong/cli: no problem in any resolution mode (node10, node16 CJS and ESM, bundler);
 #  2. a consumer with fp-ts only (io-ts is an optional peer): the core loads from ESM and CommonJS and retries;
-#  3. with io-ts too: every entry of the `exports` map loads from ESM and CommonJS, with the same exports both ways;
+#  3. with the optional peers io-ts and @opentelemetry/api too (not redis: fp-ts-retry/redis calls the client it is
+#     given and imports nothing from the package): every entry of the `exports` map loads from ESM and CommonJS, with
+#     the same exports both ways, and passes its check, none of which needs a server;
 #  4. the fixtures in test/consumer compile with `declaration: true` under module node16 (ESM and CJS) and bundler:
 #     a consumer's compiler can name every inferred type, through the package's entry points.
 set -euo pipefail
@@ -59,8 +61,9 @@ node core.mjs && node core.cjs || {
   exit 1
 }
 
-step "with io-ts: every entry point, from ESM and from CommonJS"
-npm install --silent --no-audit --no-fund --prefer-offline io-ts@2 >/dev/null
+step "with io-ts and @opentelemetry/api (no redis): every entry point, from ESM and from CommonJS"
+npm install --silent --no-audit --no-fund --prefer-offline io-ts@2 @opentelemetry/api@1 >/dev/null
+if [ -d node_modules/redis ]; then echo "redis was installed, but it is an optional peer" >&2; exit 1; fi
 cat > entries.mjs <<'JS'
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
@@ -80,7 +83,16 @@ const checks = {
       retryableStatusCodes: ['UNAVAILABLE'],
     })._tag === 'Right',
   './http': (m) => m.isTransientStatus(503) && !m.isTransientStatus(404),
+  './otel': (m) => typeof m.listener({ name: 'pack' }) === 'function',
   './policy': (m) => m.decode({ retries: 3, backoff: 'exponential', base: '100ms' })._tag === 'Right',
+  './redis': (m) => {
+    // no server and no redis package: a client that is not ready, so the budget goes on locally (failMode 'open')
+    const client = { isReady: false, sendCommand: () => Promise.reject(new Error('no server')) }
+    const budget = m.tokenBucket({ client, name: 'pack' })()
+    const local = budget.tryRetry('503') && !budget.available()
+    void budget.close()
+    return local && m.isRedisUnavailable({ _tag: 'RedisUnavailable', reason: 'not-ready', cause: undefined })
+  },
 }
 const names = (m) => Object.keys(m).filter((k) => k !== 'default' && k !== '__esModule' && k !== 'module.exports').sort()
 const core = { esm: await import('fp-ts-retry'), cjs: require('fp-ts-retry') }

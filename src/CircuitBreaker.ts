@@ -18,6 +18,7 @@ import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
 import { isHealthFailure } from './internal/classify'
+import { asDefect, isDefect } from './internal/defect'
 import { dual, firstIsFunction } from './internal/dual'
 import { sanitize } from './internal/delay'
 import { active, emit } from './internal/events'
@@ -364,16 +365,6 @@ export const make = (options: Options = {}): IO<CircuitBreaker> => {
     }
   }
 }
-
-/** How `protect` reports a rejection (a defect) to its permit: always a failure, whatever `isFailure` says. */
-const DEFECT: unique symbol = Symbol('defect')
-interface Defect {
-  readonly [DEFECT]: true
-  readonly cause: unknown
-}
-const asDefect = (cause: unknown): Defect => ({ [DEFECT]: true, cause })
-const isDefect = (error: unknown): error is Defect =>
-  typeof error === 'object' && error !== null && (error as Partial<Defect>)[DEFECT] === true
 
 const positive = (fn: string, param: string, value: number): number =>
   Number.isSafeInteger(value) && value >= 1 ? value : check.fail(fn, param, 'an integer >= 1', value)

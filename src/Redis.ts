@@ -50,6 +50,7 @@ import * as Budget from './Budget'
 import * as CircuitBreaker from './CircuitBreaker'
 import * as Clock from './Clock'
 import { isHealthFailure } from './internal/classify'
+import { isDefect } from './internal/defect'
 import { hintOf } from './internal/hint'
 import { link, num, str, unrefTimeout } from './internal/redis-link'
 import type { CommandClient, Failure, Link } from './internal/redis-link'
@@ -69,12 +70,6 @@ import * as Schedule from './Schedule'
  * client (`createClient()` of `redis` 5 and 6) has it, and its `isReady`
  * flag. Pass the client connected; this module never connects or quits it.
  *
- * @example
- * import { createClient } from 'redis'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const client: Redis.Client = createClient({ url: 'redis://127.0.0.1:6379' })
- *
  * @since 0.2.0
  * @category model
  */
@@ -84,11 +79,6 @@ export type Client = CommandClient
  * Why a shared protection could not use Redis: no reply within `timeout`,
  * an error (a refused connection, an error reply), or a client that is not
  * ready (connecting, reconnecting or closed).
- *
- * @example
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const down: Redis.RedisUnavailable = { _tag: 'RedisUnavailable', reason: 'timeout', cause: undefined }
  *
  * @since 0.2.0
  * @category model
@@ -106,11 +96,6 @@ export interface RedisUnavailable {
  * or limiter with the same options, fed with this process's own calls all
  * along), `'closed'` refuses.
  *
- * @example
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const strict: Redis.FailMode = 'closed'
- *
  * @since 0.2.0
  * @category model
  */
@@ -118,12 +103,6 @@ export type FailMode = 'open' | 'closed'
 
 /**
  * The options every shared protection takes.
- *
- * @example
- * import { createClient } from 'redis'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const options: Redis.SharedOptions = { client: createClient(), name: 'billing-api', failMode: 'closed', timeout: 100 }
  *
  * @since 0.2.0
  * @category model
@@ -152,13 +131,6 @@ export interface SharedOptions {
 /**
  * What every shared protection adds to its local twin.
  *
- * @example
- * import { createClient } from 'redis'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const shared: Redis.Shared = Redis.tokenBucket({ client: createClient(), name: 'search' })()
- * await shared.close()
- *
  * @since 0.2.0
  * @category model
  */
@@ -175,15 +147,6 @@ export interface Shared {
  * A retry budget shared by the fleet: a `Budget.Budget`, usable wherever
  * one is (the `budget` option of `Retry`), plus {@link Shared}.
  *
- * @example
- * import { createClient } from 'redis'
- * import { Budget } from 'fp-ts-retry'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const shared: Redis.SharedBudget = Redis.throttle({ client: createClient(), name: 'search' })()
- * const budget: Budget.Budget = shared
- * await shared.close()
- *
  * @since 0.2.0
  * @category model
  */
@@ -194,15 +157,6 @@ export interface SharedBudget extends Budget.Budget, Shared {}
  * so `CircuitBreaker.protect(shared)` works as with a local one, plus
  * {@link Shared}.
  *
- * @example
- * import { createClient } from 'redis'
- * import { CircuitBreaker } from 'fp-ts-retry'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const shared: Redis.SharedCircuitBreaker = Redis.circuitBreaker({ client: createClient(), name: 'search' })()
- * const breaker: CircuitBreaker.CircuitBreaker = shared
- * await shared.close()
- *
  * @since 0.2.0
  * @category model
  */
@@ -212,15 +166,6 @@ export interface SharedCircuitBreaker extends CircuitBreaker.CircuitBreaker, Sha
  * A rate limiter shared by the fleet: a `RateLimit.RateLimiter`, so
  * `RateLimit.limit(shared)` works as with a local one, plus {@link Shared}.
  *
- * @example
- * import { createClient } from 'redis'
- * import { RateLimit } from 'fp-ts-retry'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const shared: Redis.SharedRateLimiter = Redis.rateLimit({ client: createClient(), name: 'search', rate: 100 })()
- * const limiter: RateLimit.RateLimiter = shared
- * await shared.close()
- *
  * @since 0.2.0
  * @category model
  */
@@ -229,13 +174,6 @@ export interface SharedRateLimiter extends RateLimit.RateLimiter, Shared {}
 /**
  * Options of {@link tokenBucket}: those of `Budget.tokenBucket` (the AWS
  * standard defaults), {@link SharedOptions}, and the lease's size.
- *
- * @example
- * import { createClient } from 'redis'
- * import { Budget } from 'fp-ts-retry'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const options: Redis.TokenBucketOptions = { ...Budget.AWS_STANDARD, client: createClient(), name: 'orders', batch: 20 }
  *
  * @since 0.2.0
  * @category model
@@ -253,12 +191,6 @@ export interface TokenBucketOptions extends Budget.TokenBucketOptions, SharedOpt
  * Options of {@link throttle}: those of `Budget.throttle` and
  * {@link SharedOptions}.
  *
- * @example
- * import { createClient } from 'redis'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const options: Redis.ThrottleOptions = { client: createClient(), name: 'search', maxTokens: 100, tokenRatio: 0.1 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -270,12 +202,6 @@ export interface ThrottleOptions extends Budget.ThrottleOptions, SharedOptions {
  * `probes` successful probes close it, one at a time, each won by one
  * process; `probeLease` is the probe lease's TTL.
  *
- * @example
- * import { createClient } from 'redis'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const options: Redis.CircuitBreakerOptions = { client: createClient(), name: 'search', consecutiveFailures: 20, halfOpenAfter: 5_000 }
- *
  * @since 0.2.0
  * @category model
  */
@@ -284,12 +210,6 @@ export interface CircuitBreakerOptions extends CircuitBreaker.Options, SharedOpt
 /**
  * Options of {@link rateLimit}: those of `RateLimit.make`, for the fleet's
  * quota, {@link SharedOptions}, and the lease's size.
- *
- * @example
- * import { createClient } from 'redis'
- * import * as Redis from 'fp-ts-retry/redis'
- *
- * const options: Redis.RateLimitOptions = { client: createClient(), name: 'partner-api', rate: 100, burst: 10, maxWait: 1_000 }
  *
  * @since 0.2.0
  * @category model
@@ -595,12 +515,6 @@ export const throttle = (options: ThrottleOptions): IO<SharedBudget> => {
 // -------------------------------------------------------------------------------------
 // circuit breaker
 // -------------------------------------------------------------------------------------
-
-/** `CircuitBreaker.protect` reports a rejection as an object keyed by a symbol described `defect`: always a failure. */
-const isDefect = (error: unknown): boolean =>
-  typeof error === 'object' &&
-  error !== null &&
-  Object.getOwnPropertySymbols(error).some((s) => s.description === 'defect')
 
 /**
  * A circuit breaker shared by the fleet, with the state machine of

@@ -29,7 +29,7 @@ import { ABORTED, operation, whenAborted } from './internal/operation'
 import type { AnyOperation, Watch } from './internal/operation'
 import type { Any, Env, EnvOf, ErrorOf, ValueOf, Widen } from './Operation'
 import { hasTag } from './internal/tag'
-import type { Decision, Schedule, StepContext } from './Schedule'
+import type { Continue, Schedule, StepContext } from './Schedule'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -271,6 +271,8 @@ interface Plan<E, A, Out> {
   readonly budget: Budget | undefined
   /** `onEvent`, `onRetry` and `onGiveUp` as one listener; `undefined` when none is given. */
   readonly listener: Events.Listener<E> | undefined
+  /** Nothing can see the first attempt: no listener, budget or status, and a timeless schedule. */
+  readonly unseen: boolean
 }
 
 const plan = <E, A, Out>(
@@ -278,15 +280,20 @@ const plan = <E, A, Out>(
   options: RetryOptions<E> | undefined,
   attempt: Attempt<E, A>,
   statusful: boolean,
-): Plan<E, A, Out> => ({
-  schedule,
-  attempt,
-  statusful,
-  clock: options?.clock ?? Clock.live,
-  random: options?.random ?? Math.random,
-  budget: options?.budget,
-  listener: listenerOf(options),
-})
+): Plan<E, A, Out> => {
+  const listener = listenerOf(options)
+  const budget = options?.budget
+  return {
+    schedule,
+    attempt,
+    statusful,
+    clock: options?.clock ?? Clock.live,
+    random: options?.random ?? Math.random,
+    budget,
+    listener,
+    unseen: listener === undefined && budget === undefined && !statusful && schedule.timeless === true,
+  }
+}
 
 /** `onRetry` and `onGiveUp` are views of the event stream: they hear its `RetryScheduled` and `GaveUp` events. */
 const listenerOf = <E>(options: RetryOptions<E> | undefined): Events.Listener<E> | undefined => {
@@ -331,10 +338,6 @@ function drive<E, A, Out, G>(
  * without touching a timer. `giveUp` builds the result when the schedule or
  * the budget ends the call, `abort` when the environment's signal fires (never
  * called for a `TaskEither`, which has no signal).
- *
- * The clock is read only where the time can be seen: by a schedule that is
- * not timeless, a status (`retryingWith`) or a listener. Nothing is
- * allocated on a success, and a retry allocates only the schedule's decision.
  */
 async function loop<E, A, Out, G>(
   self: Plan<E, A, Out>,
@@ -343,151 +346,155 @@ async function loop<E, A, Out, G>(
   giveUp: (error: E, out: Out) => G,
   abort: (aborted: Aborted<E>) => G,
 ): Promise<E.Right<A> | G> {
-  const { schedule, clock, budget, statusful } = self
   const signal = env?.signal
-  const observer = self.listener === undefined ? undefined : events.observer(self.listener)
-  const timed = observer !== undefined || statusful || schedule.timeless !== true
-  const start = timed ? clock.now() : 0
-  // made at the first failure, so that a success allocates nothing
-  let context: { elapsed: number; random: () => number } | undefined
-  let state = schedule.initial
-  let attempt = 1
-  // the last failure, kept bare: an `Option` is made only where one is read
-  let failed = false
-  let last: E | undefined
-  let lastDelay = 0
+  // All the call's state is in `run`, so that each await suspends a small frame. When nothing can see the first
+  // attempt (no listener, budget or status, a timeless schedule), `run` is made at its first failure: a success
+  // allocates nothing.
+  let run = self.unseen ? undefined : new Run(self, signal, giveUp, abort)
   for (;;) {
-    if (fired(signal)) return abort(aborted(self, observer, signal, attempt - 1, start, failed, last))
-    const status: RetryStatus<E> =
-      statusful && attempt > 1
-        ? { attempt, elapsed: clock.now() - start, lastError: fp.some(last as E), lastDelay: fp.some(lastDelay) }
-        : FIRST
-    const began = observer === undefined ? 0 : started(observer, clock, attempt)
-    const pending =
-      observer === undefined ? self.attempt(env, status) : events.attempt(observer, self.attempt, env, status)
+    if (fired(signal))
+      return (run ?? new Run(self, signal, giveUp, abort)).aborted(run === undefined ? 0 : run.attempt - 1)
+    const pending = run === undefined ? self.attempt(env, FIRST) : run.next(env)
     const result = watch === undefined ? await pending : await Promise.race([pending, watch.next()])
     watch?.idle()
-    const now = observer === undefined ? 0 : clock.now()
-    // the success path first: one test of the tag
-    if ((result as E.Either<E, A> | undefined)?._tag === 'Right') {
-      if (budget !== undefined) budgets.recordSuccess(budget, failed ? fp.some(last) : NONE)
-      if (observer !== undefined) succeeded(observer, now, attempt, began, start)
-      return result as E.Right<A>
+    if (run === undefined) {
+      if ((result as E.Either<E, A> | undefined)?._tag === 'Right') return result as E.Right<A>
+      run = new Run(self, signal, giveUp, abort)
     }
-    if (typeof result !== 'object' || result === null || result._tag !== 'Left') {
-      if (result !== ABORTED) throw notAnEither(result)
-      if (observer !== undefined) ended(observer, now, attempt, began, 'aborted', undefined)
-      return abort(aborted(self, observer, signal, attempt, start, failed, last))
-    }
-    const error = result.left
-    if (observer !== undefined) ended(observer, now, attempt, began, 'failure', error)
-    failed = true
-    last = error
-    if (budget !== undefined) budgets.recordFailure(budget, error)
-    if (fired(signal)) return abort(aborted(self, observer, signal, attempt, start, failed, last))
-    context ??= { elapsed: 0, random: self.random }
-    if (timed) context.elapsed = (observer === undefined ? clock.now() : now) - start
-    const decision = decide(self, observer, state, error, context, attempt, now)
-    if (decision._tag === 'Done') return giveUp(error, decision.out)
-    const delay = sanitize(decision.delay)
-    if (delay > 0) await clock.sleep(delay, signal, 'backoff')
-    state = decision.state
-    lastDelay = delay
-    attempt++
+    const delay = run.settle(result)
+    if (typeof delay !== 'number') return delay
+    if (delay > 0) await self.clock.sleep(delay, signal, 'backoff')
   }
 }
 
 const fired = (signal: AbortSignal | undefined): signal is AbortSignal => signal?.aborted === true
 
 /**
- * Steps the schedule with a failure and asks the budget: a `Continue` retries
- * after its delay, a `Done` gives up (the budget refusing too). Heard as
- * `RetryScheduled` or `GaveUp`.
+ * What one call carries from attempt to attempt. The clock is read only where
+ * the time can be seen: by a schedule that is not timeless, a status
+ * (`retryingWith`) or a listener. Nothing is allocated on a success, and a
+ * retry allocates only the schedule's decision.
  */
-const decide = <E, Out>(
-  self: Plan<E, unknown, Out>,
-  observer: events.Observer<Events.Event<E>> | undefined,
-  state: unknown,
-  error: E,
-  context: StepContext,
-  attempt: number,
-  time: number,
-): Decision<unknown, Out> => {
-  const decision = self.schedule.step(state, error, context)
-  // a budget that throws refuses, as a spent one does
-  const reason =
-    decision._tag === 'Done'
-      ? SCHEDULE_DONE
-      : self.budget === undefined
-        ? undefined
-        : askBudget(self.budget, error, observer, time)
-  if (observer !== undefined) {
-    const { call, listener } = observer
-    const elapsed = context.elapsed
-    if (reason !== undefined) listener({ _tag: 'GaveUp', call, time, attempt, error, elapsed, reason })
-    else if (decision._tag === 'Continue') {
-      const delay = sanitize(decision.delay)
-      const source = decision.hinted === true ? 'hint' : 'schedule'
-      listener({ _tag: 'RetryScheduled', call, time, attempt, error, delay, elapsed, source })
+class Run<E, A, Out, G> {
+  readonly observer: events.Observer<Events.Event<E>> | undefined
+  readonly timed: boolean
+  readonly start: number
+  /** Made at the first failure. */
+  context: { elapsed: number; random: () => number } | undefined = undefined
+  state: unknown
+  /** The attempt running, or about to, from 1. */
+  attempt = 1
+  /** When the attempt began (read only for a listener). */
+  began = 0
+  // the last failure, kept bare: an `Option` is made only where one is read
+  failed = false
+  last: E | undefined = undefined
+  lastDelay = 0
+
+  constructor(
+    readonly self: Plan<E, A, Out>,
+    readonly signal: AbortSignal | undefined,
+    readonly giveUp: (error: E, out: Out) => G,
+    readonly abort: (aborted: Aborted<E>) => G,
+  ) {
+    this.observer = self.listener === undefined ? undefined : events.observer(self.listener)
+    this.timed = this.observer !== undefined || self.statusful || self.schedule.timeless !== true
+    this.start = this.timed ? self.clock.now() : 0
+    this.state = self.schedule.initial
+  }
+
+  /** Starts the next attempt. */
+  next(env: Env | undefined): Promise<E.Either<E, A>> {
+    const { self, observer, attempt } = this
+    const status =
+      self.statusful && attempt > 1
+        ? {
+            attempt,
+            elapsed: self.clock.now() - this.start,
+            lastError: fp.some(this.last as E),
+            lastDelay: fp.some(this.lastDelay),
+          }
+        : FIRST
+    if (observer === undefined) return self.attempt(env, status)
+    const time = (this.began = self.clock.now())
+    observer.listener({ _tag: 'AttemptStarted', call: observer.call, time, attempt })
+    return events.attempt(observer, self.attempt, env, status)
+  }
+
+  /** What a settled attempt leads to: the call's result, or the delay to sleep before the next attempt. */
+  settle(result: E.Either<E, A> | typeof ABORTED): E.Right<A> | G | number {
+    const { self, observer, attempt } = this
+    const now = observer === undefined ? 0 : self.clock.now()
+    // the success path first: one test of the tag
+    if ((result as E.Either<E, A> | undefined)?._tag === 'Right') {
+      if (self.budget !== undefined) budgets.recordSuccess(self.budget, this.failed ? fp.some(this.last) : NONE)
+      if (observer !== undefined) {
+        this.ended(now, 'success', undefined)
+        const elapsed = now - this.start
+        observer.listener({ _tag: 'CallSucceeded', call: observer.call, time: now, attempts: attempt, elapsed })
+      }
+      return result as E.Right<A>
     }
+    if (typeof result !== 'object' || result === null || result._tag !== 'Left') {
+      if (result !== ABORTED) throw notAnEither(result)
+      this.ended(now, 'aborted', undefined)
+      return this.aborted(attempt)
+    }
+    const error = result.left
+    this.ended(now, 'failure', error)
+    this.failed = true
+    this.last = error
+    if (self.budget !== undefined) budgets.recordFailure(self.budget, error)
+    if (fired(this.signal)) return this.aborted(attempt)
+    const context = (this.context ??= { elapsed: 0, random: self.random })
+    if (this.timed) context.elapsed = (observer === undefined ? self.clock.now() : now) - this.start
+    const decision = self.schedule.step(this.state, error, context as StepContext)
+    // a budget that throws refuses, as a spent one does
+    const reason =
+      decision._tag === 'Done'
+        ? SCHEDULE_DONE
+        : self.budget === undefined
+          ? undefined
+          : askBudget(self.budget, error, observer, now)
+    if (reason !== undefined) {
+      if (observer !== undefined) {
+        const { call, listener } = observer
+        listener({ _tag: 'GaveUp', call, time: now, attempt, error, elapsed: context.elapsed, reason })
+      }
+      return this.giveUp(error, decision.out)
+    }
+    const continued = decision as Continue<unknown, Out>
+    const delay = sanitize(continued.delay)
+    if (observer !== undefined) {
+      const { call, listener } = observer
+      const source = continued.hinted === true ? 'hint' : 'schedule'
+      listener({ _tag: 'RetryScheduled', call, time: now, attempt, error, delay, elapsed: context.elapsed, source })
+    }
+    this.state = continued.state
+    this.lastDelay = delay
+    this.attempt++
+    return delay
   }
-  return reason === undefined || decision._tag === 'Done' ? decision : { _tag: 'Done', out: decision.out }
-}
 
-/** The call's success, heard as its attempt's end and `CallSucceeded`. */
-const succeeded = <E>(
-  observer: events.Observer<Events.Event<E>>,
-  time: number,
-  attempt: number,
-  began: number,
-  start: number,
-): void => {
-  ended(observer, time, attempt, began, 'success', undefined)
-  observer.listener({ _tag: 'CallSucceeded', call: observer.call, time, attempts: attempt, elapsed: time - start })
-}
-
-/** The call's `Aborted` failure, heard as `CallAborted` first. */
-const aborted = <E>(
-  self: Plan<E, unknown, unknown>,
-  observer: events.Observer<Events.Event<E>> | undefined,
-  signal: AbortSignal | undefined,
-  attempts: number,
-  start: number,
-  failed: boolean,
-  last: E | undefined,
-): Aborted<E> => {
-  const reason: unknown = signal?.reason
-  if (observer !== undefined) {
-    const time = self.clock.now()
-    observer.listener({ _tag: 'CallAborted', call: observer.call, time, attempts, elapsed: time - start, reason })
+  /** The call's `Aborted` failure after `attempts` attempts, heard as `CallAborted` first. */
+  aborted(attempts: number): G {
+    const { observer, signal } = this
+    const reason: unknown = signal?.reason
+    if (observer !== undefined) {
+      const time = this.self.clock.now()
+      const elapsed = time - this.start
+      observer.listener({ _tag: 'CallAborted', call: observer.call, time, attempts, elapsed, reason })
+    }
+    return this.abort({ _tag: 'Aborted', reason, lastError: this.failed ? fp.some(this.last as E) : NONE })
   }
-  return { _tag: 'Aborted', reason, lastError: failed ? fp.some(last as E) : NONE }
-}
 
-/** `AttemptStarted`, heard; returns the attempt's start time. */
-const started = <E>(observer: events.Observer<Events.Event<E>>, clock: Clock.Clock, attempt: number): number => {
-  const time = clock.now()
-  observer.listener({ _tag: 'AttemptStarted', call: observer.call, time, attempt })
-  return time
+  private ended(time: number, outcome: Events.AttemptEnded['outcome'], error: unknown): void {
+    const observer = this.observer
+    if (observer === undefined) return
+    const { call, listener } = observer
+    listener({ _tag: 'AttemptEnded', call, time, attempt: this.attempt, duration: time - this.began, outcome, error })
+  }
 }
-
-const ended = <E>(
-  observer: events.Observer<Events.Event<E>>,
-  time: number,
-  attempt: number,
-  began: number,
-  outcome: Events.AttemptEnded['outcome'],
-  error: unknown,
-): void =>
-  observer.listener({
-    _tag: 'AttemptEnded',
-    call: observer.call,
-    time,
-    attempt,
-    duration: time - began,
-    outcome,
-    error,
-  })
 
 /** Asks the budget for a retry: `undefined` when granted, the reason when refused; heard as `BudgetGranted`/`BudgetRefused`. */
 const askBudget = <E>(
@@ -533,9 +540,9 @@ const retried = <E, A, Out>(
   const self = plan(schedule, options, attempt, statusful)
   // `operation`, written out: a TaskEither run goes straight into the loop, with no layer in between
   return (env?: Env) =>
-    env === undefined
-      ? loop<E, A, Out, E.Either<E | Aborted<E>, never>>(self, undefined, undefined, leftOf, leftOf)
-      : () => drive<E, A, Out, E.Either<E | Aborted<E>, never>>(self, env, leftOf, leftOf)
+    env !== undefined
+      ? () => drive<E, A, Out, E.Either<E | Aborted<E>, never>>(self, env, leftOf, leftOf)
+      : loop<E, A, Out, E.Either<E | Aborted<E>, never>>(self, undefined, undefined, leftOf, leftOf)
 }
 
 // -------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@
  * `import * as Duration from 'fp-ts-retry/duration'`,
  * `import * as Grpc from 'fp-ts-retry/grpc'`,
  * `import * as Http from 'fp-ts-retry/http'`,
- * `import * as Policy from 'fp-ts-retry/policy'`.
+ * `import * as Otel from 'fp-ts-retry/otel'` (optional peer `@opentelemetry/api`),
+ * `import * as Policy from 'fp-ts-retry/policy'`,
+ * `import * as Redis from 'fp-ts-retry/redis'` (optional peer `redis`).
  *
  * @example
  * import { Schedule, Retry, TestClock, Random, Clock } from 'fp-ts-retry'

@@ -84,6 +84,10 @@ describe('when redis-server dies and comes back', () => {
       const limited = await limiter.acquire()
       return E.isLeft(limited) && RateLimit.isRateLimited(limited.left) && Redis.isFailClosed(limited.left)
     })
+    // and once it knows, it refuses at once, with no local fallback behind the refusal
+    expect(limiter.available()).toBe(false)
+    const again = await limiter.acquire()
+    expect(E.isLeft(again) && Redis.isFailClosed(again.left)).toBe(true)
     expect(O_isSome(budget.unavailable())).toBe(true)
     await server.restart()
     await eventually(() => budget.available() && breaker.available(), 8_000)

@@ -101,6 +101,21 @@ describe('the shared token bucket', () => {
       }),
     )
     expect(leased.reduce((a, b) => a + b, 0)).toBe(1_000)
+    // the control: the same lease as GET, then SET, from the client, over-leases under the same concurrency
+    const racy = `fp-ts-retry:{${name}}:racy`
+    const overLeased = await Promise.all(
+      clients.map(async (c) => {
+        let total = 0
+        for (;;) {
+          const tokens = Number((await c.get(racy)) ?? 1_000)
+          const got = Math.min(7, tokens)
+          if (got === 0) return total
+          await c.set(racy, String(tokens - got))
+          total += got
+        }
+      }),
+    )
+    expect(overLeased.reduce((a, b) => a + b, 0)).toBeGreaterThan(1_000)
     // and exactly one of 20 simultaneous contests wins a due probe
     const keys = [`fp-ts-retry:{${name}}:breaker`, `fp-ts-retry:{${name}}:probe`]
     await client.hSet(keys[0] ?? '', { state: 'Open', gen: 3, retryAt: 0 })
@@ -201,8 +216,33 @@ describe('the shared circuit breaker', () => {
     expect(E.isLeft(survivor.acquire())).toBe(true)
     // once the lease has run out, the survivor's contest counts the lost probe as failed, and later wins one
     await eventually(() => E.isRight(survivor.acquire()), 2_000)
+    // opened twice: at the trip, and when the lost probe counted as failed (not a probe won on an expired lease)
+    expect(await client.hGet(`fp-ts-retry:{${name}}:breaker`, 'opens')).toBe('2')
     await survivor.close()
     await disconnect(other)
+  })
+
+  it('counts a rejection (a defect) as a failure whatever isFailure says, as the local breaker does', async () => {
+    const name = fresh('defect')
+    const breaker = Redis.circuitBreaker({
+      client,
+      name,
+      consecutiveFailures: 2,
+      halfOpenAfter: 60_000,
+      staleness: 20,
+      isFailure: () => false,
+    })()
+    const lefts = pipe(TE.left({ _tag: 'HttpError', status: 503 }), CircuitBreaker.protect(breaker))
+    await lefts()
+    await lefts()
+    await sleep(60) // three syncs: the errors isFailure declines leave it closed
+    expect(breaker.state()).toBe('Closed')
+    const rejecting: TE.TaskEither<never, never> = () => Promise.reject(new Error('a bug'))
+    const call = pipe(rejecting, CircuitBreaker.protect(breaker))
+    await expect(call()).rejects.toThrow('a bug')
+    await expect(call()).rejects.toThrow('a bug')
+    await eventually(() => breaker.state() === 'Open')
+    await breaker.close()
   })
 
   it('is a drop-in for a local breaker in CircuitBreaker.protect', async () => {

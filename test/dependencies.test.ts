@@ -25,7 +25,7 @@ const CORE = [
   'Timeout',
   'Waiter',
 ]
-const INTEGRATIONS = ['Decode', 'Duration', 'Grpc', 'Http', 'Otel', 'Policy']
+const INTEGRATIONS = ['Decode', 'Duration', 'Grpc', 'Http', 'Otel', 'Policy', 'Redis']
 
 const importsOf = (file: string): ReadonlyArray<string> =>
   [...fs.readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'"]*from '([^']+)'/gm)].map((m) => m[1] ?? '')

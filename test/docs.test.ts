@@ -16,7 +16,9 @@ const entry = path.resolve(__dirname, '../src/index.ts')
 const program = ts.createProgram(
   [
     entry,
-    ...['Decode', 'Duration', 'Grpc', 'Http', 'Policy'].map((name) => path.resolve(__dirname, `../src/${name}.ts`)),
+    ...['Decode', 'Duration', 'Grpc', 'Http', 'Policy', 'Redis'].map((name) =>
+      path.resolve(__dirname, `../src/${name}.ts`),
+    ),
   ],
   {
     strict: true,
@@ -34,7 +36,7 @@ const resolve = (symbol: ts.Symbol): ts.Symbol =>
   symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol
 
 // the core's namespaces, and each integration's own entry (src/<Module>.ts)
-const integrations = ['Decode', 'Duration', 'Grpc', 'Http', 'Policy'].map((name) => {
+const integrations = ['Decode', 'Duration', 'Grpc', 'Http', 'Policy', 'Redis'].map((name) => {
   const file = program.getSourceFile(path.resolve(__dirname, `../src/${name}.ts`))
   const symbol = file === undefined ? undefined : checker.getSymbolAtLocation(file)
   if (symbol === undefined) throw new Error(`src/${name}.ts not found`)
