@@ -24,8 +24,10 @@ import * as esbuild from 'esbuild'
 
 const root = path.resolve(import.meta.dirname, '..')
 const work = path.join(root, '.tmp', 'bundle-size')
-// the target is 2 KB (issue 10); 2.2 KB is where it stands, and this guards against growing past it
-const BUDGET = 2.25 * 1024
+// The target is 2 KB (issue 10). The driver behind `retrying` carries cancellation, budgets and the event stream,
+// whichever of them a policy uses: about 3 KB is where it stands (docs/performance.md, "Bundle size"), and this
+// guards against growing past it.
+const BUDGET = 3.1 * 1024
 
 interface Case {
   readonly name: string

@@ -169,7 +169,16 @@ describe('Retry.retrying in virtual time', () => {
     // the hook hears the stream's RetryScheduled events (a view of `onEvent`), one call id for the whole run
     const call = events[0] === undefined ? 0 : (events[0] as Events.RetryScheduled).call
     const scheduled = (attempt: number, delay: number, elapsed: number) =>
-      ({ _tag: 'RetryScheduled', call, time: elapsed, attempt, error: attempt, delay, elapsed, source: 'schedule' }) as const
+      ({
+        _tag: 'RetryScheduled',
+        call,
+        time: elapsed,
+        attempt,
+        error: attempt,
+        delay,
+        elapsed,
+        source: 'schedule',
+      }) as const
     expect(events).toEqual([scheduled(1, 100, 10), scheduled(2, 200, 120), scheduled(3, 400, 330)])
     // (the attempts' own 10 ms sleeps go to the inner clock, unlogged): each hook call precedes the retry's sleep
     expect(log).toEqual([

@@ -7,6 +7,7 @@
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import * as path from 'node:path'
@@ -104,14 +105,20 @@ export interface FleetReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** The dependency: up (200) or down (503), counting requests, and timing those it answers while down. */
+/** Wall-clock time in ms with a fraction, the same in every process of the machine. */
+export const wallClock = (): number => performance.timeOrigin + performance.now()
+
+/**
+ * The dependency: up (200) or down (503), counting requests, and noting when each request it answers while down
+ * was sent (the worker's `x-sent-at`: what the fleet's breakers let through, whatever the queue at the dependency).
+ */
 const dependency = async () => {
   let up = true
   let requests = 0
   let downAt: Array<number> = []
-  const server = http.createServer((_, response) => {
+  const server = http.createServer((request, response) => {
     requests += 1
-    if (!up) downAt.push(performance.now())
+    if (!up) downAt.push(Number(request.headers['x-sent-at'] ?? wallClock()))
     response.writeHead(up ? 200 : 503, { 'content-type': 'text/plain', connection: 'keep-alive' })
     response.end(up ? 'ok' : 'down')
   })
@@ -125,7 +132,7 @@ const dependency = async () => {
       up = value
     },
     requests: () => requests,
-    /** When the requests answered 503 since the outage began arrived. */
+    /** When the requests answered 503 since the outage began were sent. */
     downAt: () => downAt,
     close: () =>
       new Promise<void>((resolve) => {
@@ -208,6 +215,13 @@ const startFleet = async (
           // execArgv: [] (not the parent's: tsx's or vitest's loaders would transform the bundle again, slowly)
           const child = fork(file, args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
           children.push(child)
+          // the workers generate the load; the dependency (this process) and redis-server are what is observed:
+          // niced, the workers cannot starve them of CPU (requests queued at the dependency would arrive late)
+          try {
+            if (child.pid !== undefined) setPriority(child.pid, 10)
+          } catch {
+            // gone already, or not allowed: the measurement still runs
+          }
           child.once('error', reject)
           child.once('exit', (code) => reject(new Error(`a fleet worker exited with code ${code} before it was ready`)))
           child.once('message', () => resolve())
@@ -340,7 +354,9 @@ export const runFleet = async (
 
   try {
     const scenarios = [...runs].some((r) => r !== 'hotPath')
-    const workers = scenarios ? await startFleet(await bundleWorker(), options.workers, [redis.url, dep.url], log) : NONE
+    const workers = scenarios
+      ? await startFleet(await bundleWorker(), options.workers, [redis.url, dep.url], log)
+      : NONE
     fleet = workers
 
     const amplification = async (protection: Protection): Promise<Amplification> => {
@@ -369,18 +385,21 @@ export const runFleet = async (
       await workers.start(config('breaker', protection))
       await sleep(warmUp)
       dep.set(false)
-      const outage = performance.now()
+      const outage = wallClock()
       // the trip: every worker's breaker has left Closed (for the shared one: every process has learnt it)
       while (!(await workers.tripped())) {
-        if (performance.now() - outage > 10_000) throw new Error(`breaker, ${protection}: not every breaker opened`)
+        if (wallClock() - outage > 10_000) throw new Error(`breaker, ${protection}: not every breaker opened`)
         await sleep(10)
       }
-      // then a grace for requests still on their way, and `intervals` half-open intervals
-      const from = performance.now() + H / 4
+      // then a grace for calls admitted just before, and `intervals` half-open intervals; by when they were sent
+      const from = wallClock() + H / 4
       const to = from + options.intervals * H
-      await sleep(to - performance.now())
+      await sleep(to - wallClock() + 200) // + the requests still on their way
       const sizes = bursts(
-        dep.downAt().filter((t) => t >= from && t < to),
+        dep
+          .downAt()
+          .filter((t) => t >= from && t < to)
+          .sort((a, b) => a - b),
         H / 2,
       )
       const end = await workers.halt()
@@ -407,7 +426,9 @@ export const runFleet = async (
       await sleep(options.rateWindow)
       const perSecond = ((dep.requests() - from) * 1_000) / (performance.now() - start)
       const end = await workers.halt()
-      log(`  rate, ${protection}: ${perSecond.toFixed(1)} requests a second for a quota of ${options.quota}${fellBack(end)}`)
+      log(
+        `  rate, ${protection}: ${perSecond.toFixed(1)} requests a second for a quota of ${options.quota}${fellBack(end)}`,
+      )
       return { perSecond, ratio: perSecond / options.quota }
     }
 

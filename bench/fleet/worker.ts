@@ -36,8 +36,7 @@ export interface ScenarioConfig {
 
 /** What the coordinator sends. */
 export type Command =
-  | { readonly type: 'start'; readonly config: ScenarioConfig }
-  | { readonly type: 'mark' | 'tripped' | 'halt' | 'exit' }
+  { readonly type: 'start'; readonly config: ScenarioConfig } | { readonly type: 'mark' | 'tripped' | 'halt' | 'exit' }
 
 /** What a worker answers: its counts since it started the scenario. */
 export interface Counts {
@@ -84,7 +83,8 @@ const start = (config: ScenarioConfig): Running => {
     if (mine !== generation) return E.left({ _tag: 'HttpError', status: 599 }) // a late retry of an ended run
     requests += 1
     try {
-      const response = await fetch(dependency)
+      const sentAt = String(performance.timeOrigin + performance.now()) // wall-clock ms, as the coordinator reads it
+      const response = await fetch(dependency, { headers: { 'x-sent-at': sentAt } })
       await response.arrayBuffer()
       return response.ok ? E.right(response.status) : E.left({ _tag: 'HttpError', status: response.status })
     } catch {
