@@ -97,21 +97,33 @@ export interface Watch {
   readonly release: () => void
 }
 
-/** @internal */
-export const whenAborted = (signal: AbortSignal): Watch => {
-  let fired = signal.aborted
-  let fire: ((value: typeof ABORTED) => void) | undefined
-  const release = fired
-    ? noop
-    : onAbort(signal, () => {
-        fired = true
-        fire?.(ABORTED)
-      })
-  const next = (): Promise<typeof ABORTED> =>
-    fired ? Promise.resolve(ABORTED) : new Promise((resolve) => (fire = resolve))
-  const idle = () => (fire = undefined)
-  return { next, idle, release }
+/** A watch's state, in one object: the methods are shared, not closures made per call. */
+class SignalWatch implements Watch {
+  private fired: boolean
+  private fire: ((value: typeof ABORTED) => void) | undefined = undefined
+  readonly release: () => void
+
+  constructor(signal: AbortSignal) {
+    this.fired = signal.aborted
+    this.release = this.fired
+      ? noop
+      : onAbort(signal, () => {
+          this.fired = true
+          this.fire?.(ABORTED)
+        })
+  }
+
+  next(): Promise<typeof ABORTED> {
+    return this.fired ? Promise.resolve(ABORTED) : new Promise((resolve) => (this.fire = resolve))
+  }
+
+  idle(): void {
+    this.fire = undefined
+  }
 }
+
+/** @internal */
+export const whenAborted = (signal: AbortSignal): Watch => new SignalWatch(signal)
 
 /** The value a {@link whenAborted} promise resolves with. @internal */
 export const ABORTED: unique symbol = Symbol('aborted')

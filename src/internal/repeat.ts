@@ -73,7 +73,7 @@ export const drive = <E, A, In, G>(plan: Plan<E, A, In, G>, run: RunOnce<E, A>, 
   if (signal === undefined) return loop(plan, run, undefined, undefined)
   if (signal.aborted) return Promise.resolve(plan.aborted(signal.reason, undefined))
   const watch = whenAborted(signal)
-  return loop(plan, run, env, watch.next).finally(watch.release)
+  return loop(plan, run, env, () => watch.next()).finally(watch.release)
 }
 
 async function loop<E, A, In, G>(
