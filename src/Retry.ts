@@ -328,8 +328,7 @@ function drive<E, A, Out, G>(
 ): Promise<E.Right<A> | G> {
   const signal = env?.signal
   if (signal === undefined || signal.aborted) return loop(self, env, undefined, giveUp, abort)
-  const watch = whenAborted(signal)
-  return loop(self, env, watch, giveUp, abort).finally(watch.release)
+  return loop(self, env, whenAborted(signal), giveUp, abort)
 }
 
 /**
@@ -351,19 +350,24 @@ async function loop<E, A, Out, G>(
   // attempt (no listener, budget or status, a timeless schedule), `run` is made at its first failure: a success
   // allocates nothing.
   let run = self.unseen ? undefined : new Run(self, signal, giveUp, abort)
-  for (;;) {
-    if (fired(signal))
-      return (run ?? new Run(self, signal, giveUp, abort)).aborted(run === undefined ? 0 : run.attempt - 1)
-    const pending = run === undefined ? self.attempt(env, FIRST) : run.next(env)
-    const result = watch === undefined ? await pending : await Promise.race([pending, watch.next()])
-    watch?.idle()
-    if (run === undefined) {
-      if ((result as E.Either<E, A> | undefined)?._tag === 'Right') return result as E.Right<A>
-      run = new Run(self, signal, giveUp, abort)
+  try {
+    for (;;) {
+      if (fired(signal))
+        return (run ?? new Run(self, signal, giveUp, abort)).aborted(run === undefined ? 0 : run.attempt - 1)
+      const pending = run === undefined ? self.attempt(env, FIRST) : run.next(env)
+      const result = watch === undefined ? await pending : await Promise.race([pending, watch.next()])
+      watch?.idle()
+      if (run === undefined) {
+        if ((result as E.Either<E, A> | undefined)?._tag === 'Right') return result as E.Right<A>
+        run = new Run(self, signal, giveUp, abort)
+      }
+      const delay = run.settle(result)
+      if (typeof delay !== 'number') return delay
+      if (delay > 0) await self.clock.sleep(delay, signal, 'backoff')
     }
-    const delay = run.settle(result)
-    if (typeof delay !== 'number') return delay
-    if (delay > 0) await self.clock.sleep(delay, signal, 'backoff')
+  } finally {
+    // the watch goes when the call settles, however it settles
+    watch?.release()
   }
 }
 
