@@ -54,12 +54,6 @@ import type * as Events from './Events'
 /**
  * Options of {@link listener}.
  *
- * @example
- * import { trace, metrics } from '@opentelemetry/api'
- * import * as Otel from 'fp-ts-retry/otel'
- *
- * const options: Otel.Options = { tracer: trace.getTracer('shop'), meter: metrics.getMeter('shop'), name: 'GET /price' }
- *
  * @since 0.2.0
  * @category model
  */
@@ -79,11 +73,6 @@ export interface Options {
 /**
  * How a call ended, as the `retry.outcome` attribute says it: resilience4j's
  * four kinds of call, and `aborted` for a call whose signal fired.
- *
- * @example
- * import * as Otel from 'fp-ts-retry/otel'
- *
- * const outcome: Otel.Outcome = 'successful_with_retry'
  *
  * @since 0.2.0
  * @category model

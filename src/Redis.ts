@@ -10,7 +10,8 @@
  * background, by atomic Lua scripts (run by SHA, reloaded after `NOSCRIPT`).
  *
  * - The budget leases tokens from Redis in batches and gives refunds back in
- *   batches: the fleet exceeds its budget by at most one batch per process.
+ *   batches: the fleet exceeds its budget by at most two batches per process
+ *   (one held beyond it, one spent on credit).
  * - The breaker's state lives in Redis; each process learns of a change
  *   within `staleness` (default 100 ms), by polling. One process in the
  *   fleet wins each half-open probe, through a lease (`SET NX PX`) that
@@ -317,10 +318,11 @@ const sharedPart = (redis: Link, stop: () => void, last: () => Promise<void>): S
  * Local-first: each process leases `batch` tokens at a time from Redis (a
  * first lease at creation) and spends them with no round trip; refunds fill
  * its lease back up to `batch`, and the rest goes back to Redis, batched,
- * once per `staleness`. A process may spend one batch on credit before a
- * lease comes (while the fleet last had at least a batch): the fleet spends
- * at most its capacity plus one batch per process, and holds at most one
- * batch per process beyond it.
+ * once per `staleness`. A process may keep up to a batch of refunds while
+ * the bucket in Redis is full, and spend one batch on credit before a lease
+ * comes (while the fleet last had at least a batch): the fleet holds at most
+ * its capacity plus one batch per process, and spends at most its capacity
+ * plus two batches per process.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -358,13 +360,15 @@ export const tokenBucket = (options: TokenBucketOptions): IO<SharedBudget> => {
     guarded(isThrottling, error, false) ? throttlingCost : guarded(isTimeout, error, false) ? timeoutCost : retryCost
   const largest = Math.max(retryCost, timeoutCost, throttlingCost)
   const batch = options.batch ?? Math.min(capacity, Math.max(largest, Math.ceil(capacity / 10)))
-  if (!(Number.isFinite(batch) && batch > 0)) check.fail(fn, 'batch', 'a finite number > 0', batch)
+  const least = Math.min(largest, capacity) // a lease smaller than a retry's cost could never pay for it
+  if (!(Number.isFinite(batch) && batch > 0 && batch >= least))
+    check.fail(fn, 'batch', `a finite number >= the largest cost (${least})`, batch)
   const key = shared.key('budget')
 
   return () => {
     const local = localOf()
     const redis = link(shared.client, shared.timeout, shared.onAvailability)
-    let lease = 0 // negative: credit spent before a lease came
+    let lease = 0 // tokens this process holds, in [0, batch]: leased, or refunded while it held fewer than `batch`
     let give = 0
     let fleet: number | undefined
     let syncing: Promise<void> | undefined
@@ -403,8 +407,8 @@ export const tokenBucket = (options: TokenBucketOptions): IO<SharedBudget> => {
       tryRetry: (error) => {
         if (!redis.available()) return shared.failMode === 'open' ? local.tryRetry(error) : false
         const cost = costOf(error)
-        const floor = fleet === undefined || fleet >= batch ? -batch : 0
-        if (lease - cost < floor) {
+        if (cost > lease) {
+          // only leased tokens are spent, never credit: with at most `batch` held, the bound is one batch per process
           topUp()
           return false
         }
@@ -425,10 +429,9 @@ export const tokenBucket = (options: TokenBucketOptions): IO<SharedBudget> => {
       ...sharedPart(redis, stop, async () => {
         closed = true
         await syncing
-        give += Math.max(0, lease)
-        const debt = Math.max(0, -lease)
+        give += lease
         lease = 0
-        await sync(debt)
+        await sync(0)
       }),
     }
   }

@@ -57,8 +57,9 @@ describe('a fleet of real processes, per-process protections against shared ones
     const shared = need(report.probes.shared)
     expect(shared.intervals).toBeGreaterThanOrEqual(2)
     expect(shared.largest).toBe(1)
-    expect(local.intervals).toBeGreaterThanOrEqual(2)
-    expect(local.perInterval).toBeGreaterThan(options.workers / 2)
+    // per process: every breaker probes on its own, at least twice in the window, several at a time
+    expect(local.probes).toBeGreaterThanOrEqual(2 * options.workers)
+    expect(local.largest).toBeGreaterThanOrEqual(2)
   })
 
   it('the shared rate limit keeps the fleet within 5% of its quota', () => {

@@ -13,19 +13,13 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const entry = path.resolve(__dirname, '../src/index.ts')
-const program = ts.createProgram(
-  [
-    entry,
-    ...['Decode', 'Duration', 'Grpc', 'Http', 'Policy', 'Redis'].map((name) =>
-      path.resolve(__dirname, `../src/${name}.ts`),
-    ),
-  ],
-  {
-    strict: true,
-    module: ts.ModuleKind.ESNext,
-    target: ts.ScriptTarget.ES2022,
-  },
-)
+/** The integrations, each its own subpath entry: every module of src/ that the core entry does not export. */
+const INTEGRATIONS = ['Decode', 'Duration', 'Grpc', 'Http', 'Otel', 'Policy', 'Redis']
+const program = ts.createProgram([entry, ...INTEGRATIONS.map((name) => path.resolve(__dirname, `../src/${name}.ts`))], {
+  strict: true,
+  module: ts.ModuleKind.ESNext,
+  target: ts.ScriptTarget.ES2022,
+})
 const checker = program.getTypeChecker()
 const source = program.getSourceFile(entry)
 if (source === undefined) throw new Error('src/index.ts not found')
@@ -36,7 +30,7 @@ const resolve = (symbol: ts.Symbol): ts.Symbol =>
   symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol
 
 // the core's namespaces, and each integration's own entry (src/<Module>.ts)
-const integrations = ['Decode', 'Duration', 'Grpc', 'Http', 'Policy', 'Redis'].map((name) => {
+const integrations = INTEGRATIONS.map((name) => {
   const file = program.getSourceFile(path.resolve(__dirname, `../src/${name}.ts`))
   const symbol = file === undefined ? undefined : checker.getSymbolAtLocation(file)
   if (symbol === undefined) throw new Error(`src/${name}.ts not found`)
