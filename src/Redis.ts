@@ -10,8 +10,7 @@
  * background, by atomic Lua scripts (run by SHA, reloaded after `NOSCRIPT`).
  *
  * - The budget leases tokens from Redis in batches and gives refunds back in
- *   batches: the fleet exceeds its budget by at most two batches per process
- *   (one held beyond it, one spent on credit).
+ *   batches: the fleet exceeds its budget by at most one batch per process.
  * - The breaker's state lives in Redis; each process learns of a change
  *   within `staleness` (default 100 ms), by polling. One process in the
  *   fleet wins each half-open probe, through a lease (`SET NX PX`) that
@@ -182,8 +181,8 @@ export interface SharedRateLimiter extends RateLimit.RateLimiter, Shared {}
 export interface TokenBucketOptions extends Budget.TokenBucketOptions, SharedOptions {
   /**
    * Tokens leased from Redis at a time (default a tenth of `capacity`, at
-   * least the largest cost): a process holds at most this many, and may
-   * spend up to this many on credit before its lease comes.
+   * least the largest cost; never less than it): a process holds at most
+   * this many, and spends only what it holds.
    */
   readonly batch?: number | undefined
 }
@@ -318,11 +317,12 @@ const sharedPart = (redis: Link, stop: () => void, last: () => Promise<void>): S
  * Local-first: each process leases `batch` tokens at a time from Redis (a
  * first lease at creation) and spends them with no round trip; refunds fill
  * its lease back up to `batch`, and the rest goes back to Redis, batched,
- * once per `staleness`. A process may keep up to a batch of refunds while
- * the bucket in Redis is full, and spend one batch on credit before a lease
- * comes (while the fleet last had at least a batch): the fleet holds at most
- * its capacity plus one batch per process, and spends at most its capacity
- * plus two batches per process.
+ * once per `staleness`, where the bucket is capped at `capacity`. A process
+ * spends only the tokens it holds, never on credit, and holds at most one
+ * batch, so the fleet is exceeded by at most one batch per process: the
+ * refunds each may keep while the bucket in Redis is full. A retry that
+ * finds too little leased is refused and asks for a lease; the next one,
+ * once it has come, goes.
  *
  * @example
  * import { pipe } from 'fp-ts/function'
@@ -341,7 +341,7 @@ const sharedPart = (redis: Link, stop: () => void, last: () => Promise<void>): S
  * // (this client never connected: the budget went on locally, failMode 'open')
  * await budget.close()
  *
- * @throws RangeError when an option is out of range (as `Budget.tokenBucket`), `client` is not a client, `name` is empty, or `batch` is not positive
+ * @throws RangeError when an option is out of range (as `Budget.tokenBucket`), `client` is not a client, `name` is empty, or `batch` is below the largest cost
  * @since 0.2.0
  * @category constructors
  */
@@ -362,7 +362,7 @@ export const tokenBucket = (options: TokenBucketOptions): IO<SharedBudget> => {
   const batch = options.batch ?? Math.min(capacity, Math.max(largest, Math.ceil(capacity / 10)))
   const least = Math.min(largest, capacity) // a lease smaller than a retry's cost could never pay for it
   if (!(Number.isFinite(batch) && batch > 0 && batch >= least))
-    check.fail(fn, 'batch', `a finite number >= the largest cost (${least})`, batch)
+    check.fail(fn, 'batch', `a finite number >= ${least} (the largest cost, or the capacity if smaller)`, batch)
   const key = shared.key('budget')
 
   return () => {
@@ -391,11 +391,13 @@ export const tokenBucket = (options: TokenBucketOptions): IO<SharedBudget> => {
       })
       return syncing
     }
+    // below half a batch, or too little for the dearest retry (with no credit, it would wait for refunds)
+    const low = () => lease < Math.min(batch, Math.max(batch / 2, largest))
     const topUp = () => {
-      if (!closed && lease < batch / 2) void sync(batch - lease)
+      if (!closed && low()) void sync(batch - lease)
     }
     const stop = every(shared.staleness, () => {
-      if (give > 0 || lease < batch / 2 || !redis.available()) void sync(Math.max(0, batch - lease))
+      if (give > 0 || low() || !redis.available()) void sync(Math.max(0, batch - lease))
     })
     void sync(batch)
 

@@ -26,6 +26,8 @@ const options: FleetOptions = {
 /** A retry after a 503 costs 10 tokens in the AWS standard bucket; a process leases a tenth of the capacity. */
 const COST = 10
 const BATCH = Math.max(COST, options.capacity / 10)
+/** A retry after a failed connection (the workers' 599) costs the bucket's `retryCost`, 5. */
+const CHEAPEST = 5
 
 let report: FleetReport
 beforeAll(async () => {
@@ -44,8 +46,9 @@ describe('a fleet of real processes, per-process protections against shared ones
     const retries = { local: local.requests - local.calls, shared: shared.requests - shared.calls }
     expect(shared.calls).toBeGreaterThan(10 * (options.capacity / COST)) // enough calls for the ratio to mean something
     expect(shared.ratio).toBeLessThanOrEqual(1.1)
-    // the fleet spends its capacity, plus at most one batch held and one batch of credit per process
-    expect(retries.shared).toBeLessThanOrEqual((options.capacity + 2 * options.workers * BATCH) / COST)
+    // the fleet spends its capacity, plus at most the one batch each process holds; a retry costs 10 after a 503,
+    // but 5 after a request that never reached the dependency (a 599 on this loaded machine), hence CHEAPEST
+    expect(retries.shared).toBeLessThanOrEqual((options.capacity + options.workers * BATCH) / CHEAPEST)
     // per process: every worker spends a whole bucket of its own
     expect(retries.local).toBeGreaterThanOrEqual((options.workers * options.capacity) / COST)
     expect(retries.local).toBeGreaterThan(2 * retries.shared)
