@@ -25,7 +25,8 @@ import type * as Events from './Events'
 import { onAbort } from './internal/abort'
 import { active, attempt, emit } from './internal/events'
 import type { Observer } from './internal/events'
-import { operation } from './internal/operation'
+import { clocked, nowOf } from './internal/clocks'
+import { operation, runIn } from './internal/operation'
 import { dual, firstIsFunction } from './internal/dual'
 import type { AnyOperation } from './internal/operation'
 import type { Any, Env, Widen } from './Operation'
@@ -872,15 +873,6 @@ export const make = (options: Options): IO<Bulkhead> => {
   }
 }
 
-/** The clock of each bulkhead {@link make} made: the time of its events (another implementation's are on the live clock). */
-const clocks = /* @__PURE__ */ new WeakMap<Bulkhead, Clock.Clock>()
-const clocked = (bulkhead: Bulkhead, clock: Clock.Clock): Bulkhead => {
-  clocks.set(bulkhead, clock)
-  return bulkhead
-}
-const nowOf = (bulkhead: Bulkhead): number => (clocks.get(bulkhead) ?? Clock.live).now()
-const run = (self: AnyOperation, env: Env | undefined): Promise<E.Either<unknown, unknown>> =>
-  env === undefined ? self() : self(env)()
 const rejected = (observer: Observer<Events.Event>, bulkhead: Bulkhead, failure: BulkheadRejected): void =>
   emit(observer, { _tag: 'Rejected', call: observer.call, time: nowOf(bulkhead), failure })
 
@@ -1000,7 +992,7 @@ const limited = (self: AnyOperation, bulkhead: Bulkhead): AnyOperation =>
         ? env === undefined
           ? self()
           : self(env)()
-        : attempt(observer, run, self, env))
+        : attempt(observer, runIn, self, env))
     } catch (defect) {
       permit.onIgnore()
       throw defect

@@ -32,7 +32,8 @@ import { onAbort } from './internal/abort'
 import { MAX_DELAY } from './internal/delay'
 import { active, attempt, emit } from './internal/events'
 import { hintOf } from './internal/hint'
-import { operation } from './internal/operation'
+import { clocked, nowOf } from './internal/clocks'
+import { operation, runIn } from './internal/operation'
 import { dual, firstIsFunction } from './internal/dual'
 import type { AnyOperation } from './internal/operation'
 import type { Any, Env, Widen } from './Operation'
@@ -544,16 +545,6 @@ export const awsAdaptive = (options: AwsAdaptiveOptions = {}): IO<RateLimiter> =
   }
 }
 
-/** The clock of each limiter made here: the time of its events (another implementation's are on the live clock). */
-const clocks = /* @__PURE__ */ new WeakMap<RateLimiter, Clock.Clock>()
-const clocked = (limiter: RateLimiter, clock: Clock.Clock): RateLimiter => {
-  clocks.set(limiter, clock)
-  return limiter
-}
-const nowOf = (limiter: RateLimiter): number => (clocks.get(limiter) ?? Clock.live).now()
-const run = (self: AnyOperation, env: Env | undefined): Promise<E.Either<unknown, unknown>> =>
-  env === undefined ? self() : self(env)()
-
 // -------------------------------------------------------------------------------------
 // combinators
 // -------------------------------------------------------------------------------------
@@ -646,7 +637,7 @@ const limited = (self: AnyOperation, limiter: RateLimiter): AnyOperation =>
       ? env === undefined
         ? self()
         : self(env)()
-      : attempt(observer, run, self, env))
+      : attempt(observer, runIn, self, env))
     if (signal?.aborted) return result
     if (E.isRight(result)) limiter.recordSuccess()
     else limiter.recordFailure(result.left)

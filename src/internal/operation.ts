@@ -23,11 +23,15 @@ export type Run<E, A> = (env: Env | undefined) => Promise<Either<E, A>>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyOperation = (env?: any) => any
 
+/** Runs `self` once, in the form the caller used: with no argument, or given `env`. @internal */
+export const runIn = <E, A>(self: AnyOperation, env: Env | undefined): Promise<Either<E, A>> =>
+  env === undefined ? self() : self(env)()
+
 /** How to run `self` once, in the form the caller used. @internal */
 export const runner =
   <E, A>(self: AnyOperation): Run<E, A> =>
   (env) =>
-    env === undefined ? self() : self(env)()
+    runIn(self, env)
 
 /**
  * The operation whose runs are `body`, in the caller's form: called with no
