@@ -5,6 +5,7 @@ import { pipe } from 'fp-ts/function'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { timers } from './support/timers'
 import { Budget, Clock, Operation, Retry, Schedule, TestClock } from '../src/index'
 
 /** A cancellable action that fails with `'503'` and counts its attempts and the signals it saw. */
@@ -129,7 +130,6 @@ describe('Retry.retryingWith on a cancellable operation', () => {
   })
 
   it('with the live clock: settles within one tick and leaves no active timer', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     const before = timers()
     const controller = new AbortController()
     const { action, seen } = failing()
@@ -263,7 +263,6 @@ describe.each(entries)('%s run with a signal', (_, entry) => {
   })
 
   it('with the live clock: the abort clears the backoff timer and settles within one tick', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     const before = timers()
     const controller = new AbortController()
     const { attempt, attempts } = counting()

@@ -11,12 +11,12 @@ import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { timers } from './support/timers'
 import { Bulkhead, Clock, Random, Retry, Schedule, TestClock, Timeout } from '../src/index'
 import * as Http from '../src/Http'
 import type { Operation } from '../src/index'
 
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 
 const deferred = <A = void>() => {
   let resolve!: (value: A) => void

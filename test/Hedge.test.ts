@@ -11,6 +11,7 @@ import * as TE from 'fp-ts/TaskEither'
 import fc from 'fast-check'
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
+import { timers } from './support/timers'
 import { simulate, strategies } from '../bench/hedge/sim'
 import { Budget, CircuitBreaker, Clock, Hedge, Operation, Retry, Schedule, TestClock, Timeout } from '../src/index'
 import * as Grpc from '../src/Grpc'
@@ -18,7 +19,6 @@ import * as Http from '../src/Http'
 import { reply, serve, type TestServer } from './support/server'
 
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** What attempt `n` (from 1) does: answer `result` after `ms` of the clock, or reject after `ms`. */

@@ -10,9 +10,8 @@ import * as TE from 'fp-ts/TaskEither'
 import { getEventListeners } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
+import { timers } from './support/timers'
 import { Clock, Fallback, Operation, Retry, Schedule, TestClock, Timeout } from '../src/index'
-
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length
 
 /** True when `promise` settles before the next turn of the event loop (no clock moved). */

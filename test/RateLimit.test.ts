@@ -10,12 +10,12 @@ import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { timers } from './support/timers'
 import { Clock, RateLimit, Retry, Schedule, TestClock } from '../src/index'
 import * as Http from '../src/Http'
 import type { Operation } from '../src/index'
 
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 const settle = () => new Promise((resolve) => setImmediate(resolve))
 
 const limited = (retryAfter: number | undefined, queued: number) =>

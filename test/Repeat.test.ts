@@ -12,9 +12,8 @@ import * as O from 'fp-ts/Option'
 import * as RTE from 'fp-ts/ReaderTaskEither'
 import * as TE from 'fp-ts/TaskEither'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { timers } from './support/timers'
 import { Clock, Operation, Repeat, Retry, Schedule, TestClock } from '../src/index'
-
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length
 
 /** True when `promise` settles before the next turn of the event loop (no clock moved). */

@@ -1,6 +1,7 @@
 import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
+import { timers } from './support/timers'
 import { Clock, Operation, Retry, Schedule, TestClock, Timeout } from '../src/index'
 
 /** An attempt that takes `ms` on the clock, honours its signal, and records what it saw. */
@@ -109,7 +110,6 @@ describe('Timeout.timeout', () => {
   })
 
   it('leaves no live timer behind when the attempt wins', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     const before = timers()
     const result = await Operation.run(
       pipe((_: Operation.Env) => TE.right(1), Timeout.timeout(60_000, { clock: Clock.live })),

@@ -13,6 +13,7 @@ import { setMaxListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { timers } from './support/timers'
 import { Budget, CircuitBreaker, Clock, Random, Retry, Schedule, TestClock, Timeout } from '../src/index'
 import type { Operation } from '../src/index'
 import * as Dependency from './simulation/dependency'
@@ -94,7 +95,6 @@ describe('recovery after a 20 s outage (100 requests/s, 50 ms per call, capacity
 
 describe('abort hygiene', () => {
   it('an abort during a 5 s backoff (behind timeout, breaker and budget) settles within one tick, no further attempt, no live timer', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     const before = timers()
     const breaker = CircuitBreaker.make({ clock: Clock.live, consecutiveFailures: 100 })()
     const budget = Budget.tokenBucket()()
