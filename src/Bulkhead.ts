@@ -23,10 +23,10 @@ import type { TaskEither } from 'fp-ts/TaskEither'
 import * as Clock from './Clock'
 import type * as Events from './Events'
 import { onAbort } from './internal/abort'
-import { active, attempt, emit } from './internal/events'
+import { active, emit, runWithin } from './internal/events'
 import type { Observer } from './internal/events'
 import { clocked, nowOf } from './internal/clocks'
-import { operation, runIn } from './internal/operation'
+import { operation } from './internal/operation'
 import { dual, firstIsFunction } from './internal/dual'
 import type { AnyOperation } from './internal/operation'
 import type { Any, Env, Widen } from './Operation'
@@ -988,11 +988,7 @@ const limited = (self: AnyOperation, bulkhead: Bulkhead): AnyOperation =>
     let result: E.Either<unknown, unknown>
     try {
       // started after a wait: within the call's observer again, so the protections inside hear it
-      result = await (observer === undefined
-        ? env === undefined
-          ? self()
-          : self(env)()
-        : attempt(observer, runIn, self, env))
+      result = await runWithin(observer, self, env)
     } catch (defect) {
       permit.onIgnore()
       throw defect

@@ -30,10 +30,10 @@ import * as Clock from './Clock'
 import type * as Events from './Events'
 import { onAbort } from './internal/abort'
 import { MAX_DELAY } from './internal/delay'
-import { active, attempt, emit } from './internal/events'
+import { active, emit, runWithin } from './internal/events'
 import { hintOf } from './internal/hint'
 import { clocked, nowOf } from './internal/clocks'
-import { operation, runIn } from './internal/operation'
+import { operation } from './internal/operation'
 import { dual, firstIsFunction } from './internal/dual'
 import type { AnyOperation } from './internal/operation'
 import type { Any, Env, Widen } from './Operation'
@@ -633,11 +633,7 @@ const limited = (self: AnyOperation, limiter: RateLimiter): AnyOperation =>
     }
     if (E.isLeft(token)) return token
     // started after a wait: within the call's observer again, so the protections inside hear it
-    const result: E.Either<unknown, unknown> = await (observer === undefined
-      ? env === undefined
-        ? self()
-        : self(env)()
-      : attempt(observer, runIn, self, env))
+    const result: E.Either<unknown, unknown> = await runWithin(observer, self, env)
     if (signal?.aborted) return result
     if (E.isRight(result)) limiter.recordSuccess()
     else limiter.recordFailure(result.left)

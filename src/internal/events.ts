@@ -7,6 +7,9 @@
  * {@link active} there, and keeps it for the events it emits later (a timeout
  * firing, a hedge starting). Nothing is put into the operation's environment.
  */
+import type { Either } from 'fp-ts/Either'
+import { runIn } from './operation'
+import type { AnyOperation, Env } from './operation'
 import { guarded } from './report'
 
 export interface Observer<Ev> {
@@ -40,3 +43,15 @@ export const attempt = <A, B, T>(self: Observer<never>, start: (a: A, b: B) => T
 
 /** Hands `event` to the listener, by the callback rule (a throw is reported, not propagated). */
 export const emit = <Ev>(self: Observer<Ev>, event: Ev): void => guarded(self.listener, event, undefined)
+
+/**
+ * Runs `self` once in the caller's form, within `observer` when there is one:
+ * a protection that starts its operation later (after a queue, a timer) makes
+ * the call current again, so that the protections inside still hear it.
+ */
+export const runWithin = <E, A>(
+  observer: Observer<never> | undefined,
+  self: AnyOperation,
+  env: Env | undefined,
+): Promise<Either<E, A>> =>
+  observer === undefined ? runIn<E, A>(self, env) : attempt(observer, runIn<E, A>, self, env)
