@@ -5,6 +5,7 @@ import { pipe } from 'fp-ts/function'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { settledWithinOneTick } from './support/settle'
 import { timers } from './support/timers'
 import { Budget, Clock, Operation, Retry, Schedule, TestClock } from '../src/index'
 
@@ -25,13 +26,6 @@ const liveBackoff = pipe(Schedule.spaced(5_000), Schedule.intersect(Schedule.rec
 afterEach(() => {
   vi.useRealTimers()
 })
-
-const settledWithinOneTick = async (promise: Promise<unknown>): Promise<boolean> => {
-  let settled = false
-  void promise.then(() => (settled = true))
-  await new Promise((resolve) => setImmediate(resolve))
-  return settled
-}
 
 // 0.1's `retryingAbortable(schedule, { signal })((signal, status) => te)` is now `retryingWith(schedule)((status) => rte)`,
 // run with `({ signal })`

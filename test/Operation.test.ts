@@ -10,20 +10,10 @@ import * as TE from 'fp-ts/TaskEither'
 import { getEventListeners } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
+import { settledWithinOneTick } from './support/settle'
 import { timers } from './support/timers'
 import { Clock, Fallback, Operation, Retry, Schedule, TestClock, Timeout } from '../src/index'
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length
-
-/** True when `promise` settles before the next turn of the event loop (no clock moved). */
-const settledWithinOneTick = async (promise: Promise<unknown>): Promise<boolean> => {
-  let settled = false
-  void promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  )
-  await new Promise((resolve) => setImmediate(resolve))
-  return settled
-}
 
 const deferred = <A = void>() => {
   let resolve!: (value: A) => void

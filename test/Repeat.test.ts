@@ -12,20 +12,10 @@ import * as O from 'fp-ts/Option'
 import * as RTE from 'fp-ts/ReaderTaskEither'
 import * as TE from 'fp-ts/TaskEither'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { settledWithinOneTick } from './support/settle'
 import { timers } from './support/timers'
 import { Clock, Operation, Repeat, Retry, Schedule, TestClock } from '../src/index'
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length
-
-/** True when `promise` settles before the next turn of the event loop (no clock moved). */
-const settledWithinOneTick = async (promise: Promise<unknown>): Promise<boolean> => {
-  let settled = false
-  void promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  )
-  await new Promise((resolve) => setImmediate(resolve))
-  return settled
-}
 
 /**
  * An operation whose i-th run (from 0) lasts `durations[i]` ms on `clock` (0 after the last) and returns `i`,

@@ -10,20 +10,11 @@ import { pipe } from 'fp-ts/function'
 import * as O from 'fp-ts/Option'
 import * as TE from 'fp-ts/TaskEither'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { settledWithinOneTick } from './support/settle'
 import { CircuitBreaker, Clock, Random, Retry, Schedule, TestClock, Waiter } from '../src/index'
 import type { Budget, Operation } from '../src/index'
 
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length
-
-const settledWithinOneTick = async (promise: Promise<unknown>): Promise<boolean> => {
-  let settled = false
-  void promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  )
-  await new Promise((resolve) => setImmediate(resolve))
-  return settled
-}
 
 afterEach(() => vi.restoreAllMocks())
 

@@ -26,22 +26,10 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import ts from 'typescript'
 import { afterAll, describe, expect, it, vi } from 'vitest'
+import { toSrc } from './support/public-imports'
 
 const root = path.resolve(__dirname, '..')
 
-/** `fp-ts-retry` is src/index.ts; `fp-ts-retry/<entry>` is the module of that name, lower-cased (`http`: src/Http.ts). */
-const srcModule = (entry: string | undefined): string =>
-  entry === undefined
-    ? 'index'
-    : (fs
-        .readdirSync(path.join(root, 'src'))
-        .find((f) => f.toLowerCase() === `${entry}.ts`)
-        ?.slice(0, -3) ?? entry)
-const toSrc = (code: string): string =>
-  code.replace(
-    /from 'fp-ts-retry(?:\/([\w-]+))?'/g,
-    (_, entry: string | undefined) => `from '../../src/${srcModule(entry)}'`,
-  )
 const outDir = path.join(root, '.tmp', 'doc-examples')
 
 // -------------------------------------------------------------------------------------
