@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { onAbortOf } from './internal/abort'
+import { subscribe, Subscriber, unsubscribe } from './internal/abort'
 
 /**
  * Why a sleep is taken, passed by the library as `sleep`'s third argument so
@@ -92,27 +92,57 @@ const resolved: Promise<void> = Promise.resolve()
  */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
   if (!(ms > 0) || signal?.aborted) return resolved
-  return new Promise<void>((resolve) => {
-    let remaining = Math.min(ms, Number.MAX_SAFE_INTEGER)
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const finish = () => {
-      if (timer !== undefined) clearTimeout(timer)
-      release()
-      resolve()
-    }
-    const release = onAbortOf(signal, finish)
-    if (remaining <= MAX_TIMER_DELAY) timer = setTimeout(finish, remaining)
-    else {
-      // longer than a timer can hold: slept in pieces
-      const arm = () => {
-        const piece = Math.min(remaining, MAX_TIMER_DELAY)
-        remaining -= piece
-        timer = setTimeout(remaining > 0 ? arm : finish, piece)
-      }
-      arm()
-    }
-  })
+  const pending = new Sleep(ms, signal)
+  const done = new Promise<void>((resolve) => (pending.resolve = resolve))
+  pending.arm()
+  if (signal !== undefined) subscribe(signal, pending)
+  return done
 }
+
+/**
+ * One pending sleep, in one object: its timer calls the shared {@link wake}
+ * with it, and it hears its signal itself, so a sleep makes no closure of its
+ * own (100,000 pending retries hold 100,000 of them).
+ */
+class Sleep extends Subscriber {
+  timer: ReturnType<typeof setTimeout> | undefined = undefined
+  resolve: () => void = noop
+  constructor(
+    /** What is left to sleep once the armed timer fires. */
+    private remaining: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    super()
+  }
+
+  /** Arms the timer for the next piece of at most {@link MAX_TIMER_DELAY}. */
+  arm(): void {
+    const piece = Math.min(this.remaining, MAX_TIMER_DELAY)
+    this.remaining -= piece
+    this.timer = setTimeout(wake, piece, this)
+  }
+
+  /** The timer fired: sleep on, or wake. */
+  woke(): void {
+    if (this.remaining > 0) this.arm()
+    else this.end()
+  }
+
+  /** The signal fired. */
+  fired(): void {
+    clearTimeout(this.timer)
+    this.end()
+  }
+
+  private end(): void {
+    if (this.signal !== undefined) unsubscribe(this.signal, this)
+    this.resolve()
+  }
+}
+
+const wake = (sleep: Sleep): void => sleep.woke()
+
+const noop = (): void => undefined
 
 /**
  * The real clock: `performance.now()` and timers.

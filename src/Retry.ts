@@ -260,8 +260,13 @@ type Outcome<E, A, Out> = E.Right<A> | { readonly _tag: 'Exhausted'; readonly er
  */
 type Attempt<E, A> = (env: Env | undefined, status: RetryStatus<E>) => Promise<E.Either<E, A>>
 
-/** What one retrying operation decides once, for all its calls. */
-interface Plan<E, A, Out> {
+/**
+ * What one retrying operation decides once, for all its calls. `giveUp`
+ * builds the result when the schedule or the budget ends a call, `abort` when
+ * the environment's signal fires (never called for a `TaskEither`, which has
+ * no signal).
+ */
+interface Plan<E, A, Out, G> {
   readonly schedule: Schedule<E, Out>
   readonly attempt: Attempt<E, A>
   /** The attempt reads its status (`retryingWith`): build one per attempt. */
@@ -273,14 +278,18 @@ interface Plan<E, A, Out> {
   readonly listener: Events.Listener<E> | undefined
   /** Nothing can see the first attempt: no listener, budget or status, and a timeless schedule. */
   readonly unseen: boolean
+  readonly giveUp: (error: E, out: Out) => G
+  readonly abort: (aborted: Aborted<E>) => G
 }
 
-const plan = <E, A, Out>(
+const plan = <E, A, Out, G>(
   schedule: Schedule<E, Out>,
   options: RetryOptions<E> | undefined,
   attempt: Attempt<E, A>,
   statusful: boolean,
-): Plan<E, A, Out> => {
+  giveUp: (error: E, out: Out) => G,
+  abort: (aborted: Aborted<E>) => G,
+): Plan<E, A, Out, G> => {
   const listener = listenerOf(options)
   const budget = options?.budget
   return {
@@ -292,19 +301,19 @@ const plan = <E, A, Out>(
     budget,
     listener,
     unseen: listener === undefined && budget === undefined && !statusful && schedule.timeless === true,
+    giveUp,
+    abort,
   }
 }
 
 /** `onRetry` and `onGiveUp` are views of the event stream: they hear its `RetryScheduled` and `GaveUp` events. */
 const listenerOf = <E>(options: RetryOptions<E> | undefined): Events.Listener<E> | undefined => {
-  const onEvent = options?.onEvent
-  const onRetry = options?.onRetry
-  const onGiveUp = options?.onGiveUp
+  const { onEvent, onRetry, onGiveUp } = options ?? {}
   if (onEvent === undefined && onRetry === undefined && onGiveUp === undefined) return undefined
   return (event) => {
-    if (onEvent !== undefined) guarded(onEvent, event, undefined)
-    if (event._tag === 'RetryScheduled' && onRetry !== undefined) guarded(onRetry, event, undefined)
-    if (event._tag === 'GaveUp' && onGiveUp !== undefined) guarded(onGiveUp, event, undefined)
+    if (onEvent !== undefined) guarded(onEvent, event)
+    if (event._tag === 'RetryScheduled' && onRetry !== undefined) guarded(onRetry, event)
+    if (event._tag === 'GaveUp' && onGiveUp !== undefined) guarded(onGiveUp, event)
   }
 }
 
@@ -315,76 +324,65 @@ const FIRST: RetryStatus<never> = { attempt: 1, elapsed: 0, lastError: NONE, las
 
 const SCHEDULE_DONE: GiveUpReason = { _tag: 'ScheduleDone' }
 
-/**
- * Runs a plan for one call of a cancellable operation. With a signal, one
- * subscription serves the whole call: each attempt is raced against it (the
- * sleep ends on the signal itself), and it is removed when the call settles.
- */
-function drive<E, A, Out, G>(
-  self: Plan<E, A, Out>,
-  env: Env | undefined,
-  giveUp: (error: E, out: Out) => G,
-  abort: (aborted: Aborted<E>) => G,
-): Promise<E.Right<A> | G> {
+/** Runs a plan for one call of a cancellable operation: with a live signal, each attempt is raced against it. */
+function drive<E, A, Out, G>(self: Plan<E, A, Out, G>, env: Env | undefined): Promise<E.Right<A> | G> {
   const signal = env?.signal
-  if (signal === undefined || signal.aborted) return loop(self, env, undefined, giveUp, abort)
-  return loop(self, env, whenAborted(signal), giveUp, abort)
+  return loop(self, env, signal === undefined || signal.aborted ? undefined : whenAborted(signal))
 }
 
 /**
  * The loop behind every entry point: one `async` function, so the stack and
  * memory stay constant however many attempts run, and a zero delay retries
- * without touching a timer. `giveUp` builds the result when the schedule or
- * the budget ends the call, `abort` when the environment's signal fires (never
- * called for a `TaskEither`, which has no signal).
+ * without touching a timer. All the call's state is in its {@link Run}, so
+ * that each await suspends a small frame. When nothing can see the first
+ * attempt (no listener, budget or status, a timeless schedule), the run is
+ * made at its first failure: a success allocates nothing.
  */
 async function loop<E, A, Out, G>(
-  self: Plan<E, A, Out>,
+  self: Plan<E, A, Out, G>,
   env: Env | undefined,
   watch: Watch | undefined,
-  giveUp: (error: E, out: Out) => G,
-  abort: (aborted: Aborted<E>) => G,
 ): Promise<E.Right<A> | G> {
   const signal = env?.signal
-  // All the call's state is in `run`, so that each await suspends a small frame. When nothing can see the first
-  // attempt (no listener, budget or status, a timeless schedule), `run` is made at its first failure: a success
-  // allocates nothing.
-  let run = self.unseen ? undefined : new Run(self, signal, giveUp, abort)
+  let run = self.unseen ? undefined : new Run(self, signal)
   try {
     for (;;) {
-      if (fired(signal))
-        return (run ?? new Run(self, signal, giveUp, abort)).aborted(run === undefined ? 0 : run.attempt - 1)
+      if (signal?.aborted === true) {
+        run ??= new Run(self, signal)
+        return run.aborted(run.attempt - 1)
+      }
       const pending = run === undefined ? self.attempt(env, FIRST) : run.next(env)
-      const result = watch === undefined ? await pending : await Promise.race([pending, watch.next()])
+      const result = await (watch === undefined ? pending : watch.race(pending))
       watch?.idle()
       if (run === undefined) {
-        if ((result as E.Either<E, A> | undefined)?._tag === 'Right') return result as E.Right<A>
-        run = new Run(self, signal, giveUp, abort)
+        if (isRight(result)) return result
+        run = new Run(self, signal)
       }
       const delay = run.settle(result)
       if (typeof delay !== 'number') return delay
       if (delay > 0) await self.clock.sleep(delay, signal, 'backoff')
     }
   } finally {
-    // the watch goes when the call settles, however it settles
-    watch?.release()
+    // no subscription is left when the call settles, however it settles
+    watch?.idle()
   }
 }
 
-const fired = (signal: AbortSignal | undefined): signal is AbortSignal => signal?.aborted === true
+const isRight = <A>(result: unknown): result is E.Right<A> =>
+  (result as E.Either<unknown, A> | undefined)?._tag === 'Right'
 
 /**
- * What one call carries from attempt to attempt. The clock is read only where
- * the time can be seen: by a schedule that is not timeless, a status
- * (`retryingWith`) or a listener. Nothing is allocated on a success, and a
+ * What one call carries from attempt to attempt; it is also the context its
+ * schedule steps with. The clock is read only where the time can be seen: by
+ * a schedule that is not timeless, a status (`retryingWith`) or a listener. A
  * retry allocates only the schedule's decision.
  */
-class Run<E, A, Out, G> {
+class Run<E, A, Out, G> implements StepContext {
   readonly observer: events.Observer<Events.Event<E>> | undefined
   readonly timed: boolean
   readonly start: number
-  /** Made at the first failure. */
-  context: { elapsed: number; random: () => number } | undefined = undefined
+  /** When the last attempt failed, since the first began (read only when timed). */
+  elapsed = 0
   state: unknown
   /** The attempt running, or about to, from 1. */
   attempt = 1
@@ -396,15 +394,17 @@ class Run<E, A, Out, G> {
   lastDelay = 0
 
   constructor(
-    readonly self: Plan<E, A, Out>,
+    readonly self: Plan<E, A, Out, G>,
     readonly signal: AbortSignal | undefined,
-    readonly giveUp: (error: E, out: Out) => G,
-    readonly abort: (aborted: Aborted<E>) => G,
   ) {
     this.observer = self.listener === undefined ? undefined : events.observer(self.listener)
     this.timed = this.observer !== undefined || self.statusful || self.schedule.timeless !== true
     this.start = this.timed ? self.clock.now() : 0
     this.state = self.schedule.initial
+  }
+
+  get random(): () => number {
+    return this.self.random
   }
 
   /** Starts the next attempt. */
@@ -415,7 +415,7 @@ class Run<E, A, Out, G> {
         ? {
             attempt,
             elapsed: self.clock.now() - this.start,
-            lastError: fp.some(this.last as E),
+            lastError: this.lastError(),
             lastDelay: fp.some(this.lastDelay),
           }
         : FIRST
@@ -429,30 +429,32 @@ class Run<E, A, Out, G> {
   settle(result: E.Either<E, A> | typeof ABORTED): E.Right<A> | G | number {
     const { self, observer, attempt } = this
     const now = observer === undefined ? 0 : self.clock.now()
-    // the success path first: one test of the tag
-    if ((result as E.Either<E, A> | undefined)?._tag === 'Right') {
-      if (self.budget !== undefined) budgets.recordSuccess(self.budget, this.failed ? fp.some(this.last) : NONE)
-      if (observer !== undefined) {
-        this.ended(now, 'success', undefined)
-        const elapsed = now - this.start
-        observer.listener({ _tag: 'CallSucceeded', call: observer.call, time: now, attempts: attempt, elapsed })
-      }
-      return result as E.Right<A>
+    if (isRight<A>(result)) {
+      if (self.budget !== undefined) budgets.recordSuccess(self.budget, this.lastError())
+      this.ended(now, 'success', undefined)
+      observer?.listener({
+        _tag: 'CallSucceeded',
+        call: observer.call,
+        time: now,
+        attempts: attempt,
+        elapsed: now - this.start,
+      })
+      return result
     }
-    if (typeof result !== 'object' || result === null || result._tag !== 'Left') {
-      if (result !== ABORTED) throw notAnEither(result)
+    if (result === ABORTED) {
       this.ended(now, 'aborted', undefined)
       return this.aborted(attempt)
     }
+    if (result?._tag !== 'Left') throw notAnEither(result)
     const error = result.left
     this.ended(now, 'failure', error)
     this.failed = true
     this.last = error
     if (self.budget !== undefined) budgets.recordFailure(self.budget, error)
-    if (fired(this.signal)) return this.aborted(attempt)
-    const context = (this.context ??= { elapsed: 0, random: self.random })
-    if (this.timed) context.elapsed = (observer === undefined ? self.clock.now() : now) - this.start
-    const decision = self.schedule.step(this.state, error, context as StepContext)
+    if (this.signal?.aborted === true) return this.aborted(attempt)
+    if (this.timed) this.elapsed = (observer === undefined ? self.clock.now() : now) - this.start
+    const decision = self.schedule.step(this.state, error, this)
+    const { elapsed } = this
     // a budget that throws refuses, as a spent one does
     const reason =
       decision._tag === 'Done'
@@ -461,19 +463,22 @@ class Run<E, A, Out, G> {
           ? undefined
           : askBudget(self.budget, error, observer, now)
     if (reason !== undefined) {
-      if (observer !== undefined) {
-        const { call, listener } = observer
-        listener({ _tag: 'GaveUp', call, time: now, attempt, error, elapsed: context.elapsed, reason })
-      }
-      return this.giveUp(error, decision.out)
+      observer?.listener({ _tag: 'GaveUp', call: observer.call, time: now, attempt, error, elapsed, reason })
+      return self.giveUp(error, decision.out)
     }
     const continued = decision as Continue<unknown, Out>
     const delay = sanitize(continued.delay)
-    if (observer !== undefined) {
-      const { call, listener } = observer
-      const source = continued.hinted === true ? 'hint' : 'schedule'
-      listener({ _tag: 'RetryScheduled', call, time: now, attempt, error, delay, elapsed: context.elapsed, source })
-    }
+    const source = continued.hinted === true ? 'hint' : 'schedule'
+    observer?.listener({
+      _tag: 'RetryScheduled',
+      call: observer.call,
+      time: now,
+      attempt,
+      error,
+      delay,
+      elapsed,
+      source,
+    })
     this.state = continued.state
     this.lastDelay = delay
     this.attempt++
@@ -482,21 +487,30 @@ class Run<E, A, Out, G> {
 
   /** The call's `Aborted` failure after `attempts` attempts, heard as `CallAborted` first. */
   aborted(attempts: number): G {
-    const { observer, signal } = this
-    const reason: unknown = signal?.reason
+    const { observer } = this
+    const reason: unknown = this.signal?.reason
     if (observer !== undefined) {
       const time = this.self.clock.now()
-      const elapsed = time - this.start
-      observer.listener({ _tag: 'CallAborted', call: observer.call, time, attempts, elapsed, reason })
+      observer.listener({
+        _tag: 'CallAborted',
+        call: observer.call,
+        time,
+        attempts,
+        elapsed: time - this.start,
+        reason,
+      })
     }
-    return this.abort({ _tag: 'Aborted', reason, lastError: this.failed ? fp.some(this.last as E) : NONE })
+    return this.self.abort({ _tag: 'Aborted', reason, lastError: this.lastError() })
+  }
+
+  private lastError(): O.Option<E> {
+    return this.failed ? fp.some(this.last as E) : NONE
   }
 
   private ended(time: number, outcome: Events.AttemptEnded['outcome'], error: unknown): void {
-    const observer = this.observer
-    if (observer === undefined) return
-    const { call, listener } = observer
-    listener({ _tag: 'AttemptEnded', call, time, attempt: this.attempt, duration: time - this.began, outcome, error })
+    const { observer, attempt } = this
+    const duration = time - this.began
+    observer?.listener({ _tag: 'AttemptEnded', call: observer.call, time, attempt, duration, outcome, error })
   }
 }
 
@@ -541,12 +555,9 @@ const retried = <E, A, Out>(
   attempt: Attempt<E, A>,
   statusful = false,
 ): AnyOperation => {
-  const self = plan(schedule, options, attempt, statusful)
+  const self = plan<E, A, Out, E.Either<E | Aborted<E>, never>>(schedule, options, attempt, statusful, leftOf, leftOf)
   // `operation`, written out: a TaskEither run goes straight into the loop, with no layer in between
-  return (env?: Env) =>
-    env !== undefined
-      ? () => drive<E, A, Out, E.Either<E | Aborted<E>, never>>(self, env, leftOf, leftOf)
-      : loop<E, A, Out, E.Either<E | Aborted<E>, never>>(self, undefined, undefined, leftOf, leftOf)
+  return (env?: Env) => (env !== undefined ? () => drive(self, env) : loop(self, undefined, undefined))
 }
 
 // -------------------------------------------------------------------------------------
@@ -837,14 +848,16 @@ export function retryingOrElse(...args: ReadonlyArray<unknown>): unknown {
     orElse: OrElse,
     options: RetryOptions<unknown> | undefined,
   ): AnyOperation => {
-    const driven = plan(schedule, options, runOnce(self), false)
+    const driven = plan<unknown, unknown, unknown, Outcome<unknown, never, unknown> | Aborted<unknown>>(
+      schedule,
+      options,
+      runOnce(self),
+      false,
+      exhausted,
+      keepAborted,
+    )
     return operation(async (env) => {
-      const outcome = await drive<unknown, unknown, unknown, Outcome<unknown, never, unknown> | Aborted<unknown>>(
-        driven,
-        env,
-        exhausted,
-        keepAborted,
-      )
+      const outcome = await drive(driven, env)
       if (outcome._tag === 'Right') return outcome
       if (outcome._tag === 'Aborted') return fp.left(outcome)
       const fallback = orElse(outcome.error, outcome.out)

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { Clock, SleepPurpose } from './Clock'
-import { onAbortOf } from './internal/abort'
+import { subscribe, Subscriber, unsubscribe } from './internal/abort'
 import { sanitize } from './internal/delay'
 import * as check from './internal/validate'
 
@@ -81,14 +81,37 @@ export interface TestClock extends Clock {
   readonly whenSleeping: (count?: number, purpose?: SleepPurpose) => Promise<void>
 }
 
-interface Sleeper {
-  readonly wake: number
-  readonly seq: number
-  readonly purpose: SleepPurpose | undefined
+/** One pending sleep, in one object that hears its signal itself: no closure per sleep. */
+class Sleeper extends Subscriber {
   /** Woken or aborted: no longer pending. */
-  done: boolean
-  readonly resolve: () => void
+  done = false
+  resolve: () => void = noop
+  constructor(
+    readonly wake: number,
+    readonly seq: number,
+    readonly purpose: SleepPurpose | undefined,
+    private readonly signal: AbortSignal | undefined,
+    /** Tells the clock that this sleep is no longer pending. */
+    private readonly ended: (purpose: SleepPurpose | undefined) => void,
+  ) {
+    super()
+  }
+
+  /** Woken or aborted, once. */
+  finish(): void {
+    if (this.done) return
+    this.done = true
+    this.ended(this.purpose)
+    if (this.signal !== undefined) unsubscribe(this.signal, this)
+    this.resolve()
+  }
+
+  fired(): void {
+    this.finish()
+  }
 }
+
+const noop = (): void => undefined
 
 interface Watcher {
   readonly count: number
@@ -196,31 +219,26 @@ export const make = (): TestClock => {
 
   const pending = (purpose?: SleepPurpose): number => (purpose === undefined ? total : (counts.get(purpose) ?? 0))
 
+  const isReady = (w: Watcher) => pending(w.purpose) >= w.count
+  // called on every sleep: allocates only when a watcher is ready
   const notify = () => {
-    if (watchers.length === 0) return
-    const isReady = (w: Watcher) => pending(w.purpose) >= w.count
+    if (!watchers.some(isReady)) return
     const ready = watchers.filter(isReady)
-    if (ready.length === 0) return
     watchers = watchers.filter((w) => !isReady(w))
     ready.forEach((w) => w.resolve())
   }
 
+  const ended = (purpose: SleepPurpose | undefined) => count(purpose, -1)
+
   const sleep = (ms: number, signal?: AbortSignal, purpose?: SleepPurpose): Promise<void> => {
     if (signal?.aborted) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      const finish = () => {
-        if (sleeper.done) return
-        sleeper.done = true
-        count(purpose, -1)
-        release()
-        resolve()
-      }
-      const sleeper: Sleeper = { wake: time + sanitize(ms), seq: seq++, purpose, done: false, resolve: finish }
-      const release = onAbortOf(signal, finish)
-      push(sleeper)
-      count(purpose, 1)
-      notify()
-    })
+    const sleeper = new Sleeper(time + sanitize(ms), seq++, purpose, signal, ended)
+    const done = new Promise<void>((resolve) => (sleeper.resolve = resolve))
+    if (signal !== undefined) subscribe(signal, sleeper)
+    push(sleeper)
+    count(purpose, 1)
+    notify()
+    return done
   }
 
   /** Wakes every sleep due at the earliest instant not after `limit`; false when none is due. */
@@ -231,7 +249,7 @@ export const make = (): TestClock => {
     time = Math.max(time, instant)
     for (let next = peek(); next !== undefined && next.wake === instant; next = peek()) {
       pop()
-      next.resolve()
+      next.finish()
     }
     return true
   }

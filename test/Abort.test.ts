@@ -3,11 +3,13 @@ import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import * as TE from 'fp-ts/TaskEither'
 import { pipe } from 'fp-ts/function'
 import { setFlagsFromString } from 'node:v8'
+import { getEventListeners } from 'node:events'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { settledWithinOneTick } from './support/settle'
 import { timers } from './support/timers'
 import { Budget, Clock, Operation, Retry, Schedule, TestClock } from '../src/index'
+import { onAbort } from '../src/internal/abort'
 
 /** A cancellable action that fails with `'503'` and counts its attempts and the signals it saw. */
 const failing = () => {
@@ -362,5 +364,53 @@ describe('Retry without a signal', () => {
       Retry.retrying(Schedule.recurs(5)),
     )()
     expect(result).toEqual({ _tag: 'Right', right: 3 })
+  })
+})
+
+describe('one listener per signal (internal/abort.ts)', () => {
+  it('fires subscribers in order, spares one unsubscribed by an earlier one, and leaves no listener', () => {
+    const controller = new AbortController()
+    const heard: Array<string> = []
+    const releaseC = { current: (): void => undefined }
+    const releaseA = onAbort(controller.signal, () => {
+      heard.push('a')
+      releaseC.current() // unsubscribes a later subscriber while the signal fires
+    })
+    onAbort(controller.signal, () => heard.push('b'))
+    releaseC.current = onAbort(controller.signal, () => heard.push('c'))
+    onAbort(controller.signal, () => heard.push('d'))
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1)
+    controller.abort()
+    expect(heard).toEqual(['a', 'b', 'd'])
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    releaseA() // a no-op once fired
+  })
+
+  it('removes the one listener with the last subscriber, and adds it again for the next', () => {
+    const controller = new AbortController()
+    const heard: Array<number> = []
+    const releases = [1, 2, 3].map((n) => onAbort(controller.signal, () => heard.push(n)))
+    releases[1]?.()
+    releases[1]?.() // twice: a no-op
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1)
+    releases[0]?.()
+    releases[2]?.()
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    onAbort(controller.signal, () => heard.push(4))
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1)
+    controller.abort()
+    expect(heard).toEqual([4])
+  })
+
+  it('keeps other signals apart', () => {
+    const [one, two] = [new AbortController(), new AbortController()]
+    const heard: Array<string> = []
+    onAbort(one.signal, () => heard.push('one'))
+    const release = onAbort(two.signal, () => heard.push('two'))
+    one.abort()
+    release()
+    two.abort()
+    expect(heard).toEqual(['one'])
+    expect(getEventListeners(two.signal, 'abort')).toHaveLength(0)
   })
 })

@@ -9,7 +9,7 @@
  * @internal
  */
 import type { Either } from 'fp-ts/Either'
-import { onAbort } from './abort'
+import { onAbort, subscribe, Subscriber, unsubscribe } from './abort'
 
 /** The environment of a cancellable operation: the signal of this run, plus the user's own dependencies. @internal */
 export interface Env {
@@ -57,7 +57,7 @@ export const chainEither =
 export const withSignal = (env: Env, signal: AbortSignal): Env => ({ ...env, signal })
 
 /** A signal that never fires, shared: what `Operation.run` supplies. @internal */
-export const NEVER: AbortSignal = new AbortController().signal
+export const NEVER: AbortSignal = /* @__PURE__ */ (() => new AbortController().signal)()
 
 /**
  * A child of `parent`: it fires when `parent` fires, or when `abort` is
@@ -87,47 +87,44 @@ export const child = (parent: AbortSignal | undefined): Child => {
 const noop = (): void => undefined
 
 /**
- * Watches `signal` for a whole call with one subscription: `next()` is a
- * fresh promise for each attempt (so that a long call does not pile reactions
- * on one promise that never settles), resolving with {@link ABORTED} when the
- * signal fires; `idle()` lets the attempt's promise go once the attempt has
- * settled (a call asleep in its backoff holds none); `release` ends the watch.
+ * Races a call's attempts against `signal`, subscribed only while an attempt
+ * runs (a call asleep in its backoff is not: the sleep hears the signal
+ * itself). `race(attempt)` settles as the attempt does, or with
+ * {@link ABORTED} when the signal fires first; `idle()`, once the attempt has
+ * settled, unsubscribes (idempotent: also called when the call settles). The
+ * watch is the subscriber, so it makes no closure of its own.
  *
  * @internal
  */
-export interface Watch {
-  readonly next: () => Promise<typeof ABORTED>
-  readonly idle: () => void
-  readonly release: () => void
-}
-
-/** A watch's state, in one object: the methods are shared, not closures made per call. */
-class SignalWatch implements Watch {
-  private fired: boolean
+export class Watch extends Subscriber {
   private fire: ((value: typeof ABORTED) => void) | undefined = undefined
-  readonly release: () => void
 
-  constructor(signal: AbortSignal) {
-    this.fired = signal.aborted
-    this.release = this.fired
-      ? noop
-      : onAbort(signal, () => {
-          this.fired = true
-          this.fire?.(ABORTED)
-        })
+  constructor(private readonly signal: AbortSignal) {
+    super()
   }
 
-  next(): Promise<typeof ABORTED> {
-    return this.fired ? Promise.resolve(ABORTED) : new Promise((resolve) => (this.fire = resolve))
+  race<T>(attempt: Promise<T>): Promise<T | typeof ABORTED> {
+    subscribe(this.signal, this)
+    return new Promise((resolve, reject) => {
+      this.fire = resolve
+      Promise.resolve(attempt).then(resolve, reject)
+    })
   }
 
   idle(): void {
     this.fire = undefined
+    unsubscribe(this.signal, this)
+  }
+
+  fired(): void {
+    const fire = this.fire
+    // in a job of its own, as `Promise.race` would: an attempt that settled before the abort still wins
+    if (fire !== undefined) queueMicrotask(() => fire(ABORTED))
   }
 }
 
 /** @internal */
-export const whenAborted = (signal: AbortSignal): Watch => new SignalWatch(signal)
+export const whenAborted = (signal: AbortSignal): Watch => new Watch(signal)
 
 /** The value a {@link whenAborted} promise resolves with. @internal */
 export const ABORTED: unique symbol = Symbol('aborted')

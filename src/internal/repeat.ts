@@ -14,7 +14,7 @@
 import type { Either } from 'fp-ts/Either'
 import { sanitize } from './delay'
 import { ABORTED, whenAborted } from './operation'
-import type { Env } from './operation'
+import type { Env, Watch } from './operation'
 
 /** What the loop needs of a clock. @internal */
 export interface ClockLike {
@@ -62,9 +62,9 @@ export interface Plan<E, A, In, G> {
 export type RunOnce<E, A> = (env: Env | undefined) => Promise<Either<E, A>>
 
 /**
- * Drives `run` by `plan`. With a signal, one subscription serves the whole
- * call: each run is raced against it (a sleep ends on the signal itself), and
- * it is removed when the call settles.
+ * Drives `run` by `plan`. With a signal, each run is raced against it (a
+ * sleep ends on the signal itself), and no subscription is left once the
+ * call settles.
  *
  * @internal
  */
@@ -73,14 +73,14 @@ export const drive = <E, A, In, G>(plan: Plan<E, A, In, G>, run: RunOnce<E, A>, 
   if (signal === undefined) return loop(plan, run, undefined, undefined)
   if (signal.aborted) return Promise.resolve(plan.aborted(signal.reason, undefined))
   const watch = whenAborted(signal)
-  return loop(plan, run, env, () => watch.next()).finally(watch.release)
+  return loop(plan, run, env, watch).finally(() => watch.idle())
 }
 
 async function loop<E, A, In, G>(
   plan: Plan<E, A, In, G>,
   run: RunOnce<E, A>,
   env: Env | undefined,
-  aborts: (() => Promise<typeof ABORTED>) | undefined,
+  watch: Watch | undefined,
 ): Promise<G> {
   const { clock, schedule, purpose, deadline } = plan
   const signal = env?.signal
@@ -89,7 +89,8 @@ async function loop<E, A, In, G>(
   let state = schedule.initial
   let last: Either<E, A> | undefined
   for (let runs = 1; ; runs++) {
-    const result = aborts === undefined ? await run(env) : await Promise.race([run(env), aborts()])
+    const result = watch === undefined ? await run(env) : await watch.race(run(env))
+    watch?.idle()
     if (result === ABORTED) return plan.aborted((signal as AbortSignal).reason, last)
     last = result
     const settled = plan.settle(result)

@@ -11,16 +11,18 @@
 /** Reports an exception thrown by a user callback, without throwing. @internal */
 export const report = (error: unknown): void => {
   try {
-    const reportError = (globalThis as { reportError?: (error: unknown) => void }).reportError
+    const { reportError } = globalThis as { reportError?: (error: unknown) => void }
     if (typeof reportError === 'function') reportError(error)
-    else console.error('fp-ts-retry: a callback threw; the call goes on without it.', error)
+    else console.error('fp-ts-retry: a callback threw', error)
   } catch {
     // reporting must never disturb the call either
   }
 }
 
-/** Calls `f(a)`; if it throws, reports the exception and returns `fallback`. @internal */
-export const guarded = <A, B>(f: (a: A) => B, a: A, fallback: B): B => {
+/** Calls `f(a)`; if it throws, reports the exception and returns `fallback` (default `undefined`). @internal */
+export function guarded<A, B>(f: (a: A) => B, a: A): B | undefined
+export function guarded<A, B>(f: (a: A) => B, a: A, fallback: B): B
+export function guarded<A, B>(f: (a: A) => B, a: A, fallback?: B): B | undefined {
   try {
     return f(a)
   } catch (error) {
