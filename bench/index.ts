@@ -6,7 +6,7 @@
  * compiles TypeScript without tsx's `keepNames`, so that `src/` runs as the
  * built package would.
  *
- * Options: `--only=overhead`, `scale`, `protections` or `memory` (the memory
+ * Options: `--only=overhead`, `scale`, `abort`, `protections` or `memory` (the memory
  * table, which spawns a fresh process per contender and size, runs only when
  * asked: `--only=memory`, or `npm run bench:memory`); several comma-separated.
  * `--rounds=5`: the interleaved rounds of the overhead and protection tables.
@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { measure } from 'mitata'
+import { abortTable, formatAbortTable } from './abort'
 import { formatMemoryTable, memoryTable } from './memory'
 import { contenders, verify, workloads } from './overhead'
 import { formatProtectionTable, protectionTable } from './protections'
@@ -170,6 +171,12 @@ const scale = async (): Promise<void> => {
   console.log()
 }
 
+const abort = async (): Promise<void> => {
+  console.log('## Abort at scale: pending retries on one signal, then abort (3 fresh processes per row)\n')
+  console.log(formatAbortTable(await abortTable()))
+  console.log()
+}
+
 const protections = async (): Promise<void> => {
   const results = await protectionTable(ROUNDS)
   console.log(`## Protections: the success path, median time per call (mitata, ${ROUNDS} interleaved rounds)\n`)
@@ -187,5 +194,6 @@ console.log(machine().join('\n'))
 console.log()
 if (runs('overhead')) await overhead()
 if (runs('scale')) await scale()
+if (runs('abort')) await abort()
 if (runs('protections')) await protections()
 if (runs('memory')) memory()
