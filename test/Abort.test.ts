@@ -1,3 +1,4 @@
+import * as E from 'fp-ts/Either'
 import * as O from 'fp-ts/Option'
 import type { ReaderTaskEither } from 'fp-ts/ReaderTaskEither'
 import * as TE from 'fp-ts/TaskEither'
@@ -412,5 +413,27 @@ describe('one listener per signal (internal/abort.ts)', () => {
     two.abort()
     expect(heard).toEqual(['one'])
     expect(getEventListeners(two.signal, 'abort')).toHaveLength(0)
+  })
+})
+
+describe('an attempt that fires the signal itself', () => {
+  it('ends the call with Aborted and leaves no listener, whether the attempt hangs or settles', async () => {
+    const controller = new AbortController()
+    const hangs = (_: Operation.Env): TE.TaskEither<string, never> => {
+      controller.abort('from inside')
+      return () => new Promise(() => undefined)
+    }
+    const result = await Retry.retrying(hangs, Schedule.recurs(3))({ signal: controller.signal })()
+    expect(result).toEqual({ _tag: 'Left', left: { _tag: 'Aborted', reason: 'from inside', lastError: O.none } })
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+
+    const other = new AbortController()
+    const fails = (_: Operation.Env): TE.TaskEither<string, never> => {
+      other.abort('from inside')
+      return TE.left('503')
+    }
+    const settled = await Retry.retrying(fails, Schedule.recurs(3))({ signal: other.signal })()
+    expect(E.isLeft(settled) && Retry.isAborted(settled.left)).toBe(true)
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0)
   })
 })
