@@ -6,7 +6,7 @@
  * compiles TypeScript without tsx's `keepNames`, so that `src/` runs as the
  * built package would.
  *
- * Options: `--only=overhead`, `scale`, `abort`, `protections` or `memory` (the memory
+ * Options: `--only=overhead`, `scale`, `abort`, `hardening`, `protections` or `memory` (the memory
  * table, which spawns a fresh process per contender and size, runs only when
  * asked: `--only=memory`, or `npm run bench:memory`); several comma-separated.
  * `--rounds=5`: the interleaved rounds of the overhead and protection tables.
@@ -16,6 +16,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { measure } from 'mitata'
 import { abortTable, formatAbortTable } from './abort'
+import { formatHardeningTable, hardeningTable } from './hardening'
 import { formatMemoryTable, memoryTable } from './memory'
 import { contenders, verify, workloads } from './overhead'
 import { formatProtectionTable, protectionTable } from './protections'
@@ -177,6 +178,12 @@ const abort = async (): Promise<void> => {
   console.log()
 }
 
+const hardening = async (): Promise<void> => {
+  console.log('## Hardening: hostile input, hostile steps, virtual time and aborts (the figures of issue 11)\n')
+  console.log(formatHardeningTable(await hardeningTable()))
+  console.log()
+}
+
 const protections = async (): Promise<void> => {
   const results = await protectionTable(ROUNDS)
   console.log(`## Protections: the success path, median time per call (mitata, ${ROUNDS} interleaved rounds)\n`)
@@ -195,5 +202,6 @@ console.log()
 if (runs('overhead')) await overhead()
 if (runs('scale')) await scale()
 if (runs('abort')) await abort()
+if (runs('hardening')) await hardening()
 if (runs('protections')) await protections()
 if (runs('memory')) memory()

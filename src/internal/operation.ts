@@ -105,7 +105,7 @@ export class Watch extends Subscriber {
 
   race<T>(attempt: Promise<T>): Promise<T | typeof ABORTED> {
     // the attempt may have fired the signal as it started: no subscription then, and one that has settled still wins
-    if (this.signal.aborted) return Promise.race([attempt, ABORTED])
+    if (this.signal.aborted) return Promise.race([attempt, Promise.resolve<typeof ABORTED>(ABORTED)])
     subscribe(this.signal, this)
     return new Promise((resolve, reject) => {
       this.fire = resolve
