@@ -418,20 +418,37 @@ const tryParse = (text: string): E.Either<DecodeError, unknown> => {
 }
 
 /**
- * Parses `text` once {@link D.scanJson} has looked at it: too deep text is
- * refused without parsing; otherwise `JSON.parse` gives the value, or the
- * syntax error (it stops where the scan stopped, so this too is linear).
+ * How far into invalid text `JSON.parse` is asked for its syntax error: it
+ * builds every value before the error, so past this the scan's own position
+ * is the message.
  */
-const parseScanned = (text: string, scan: D.JsonScan): E.Either<DecodeError, unknown> =>
-  scan._tag === 'Invalid' && scan.tooDeep
-    ? invalidJson(text, `nested deeper than ${MAX_DEPTH} levels (Decode.MAX_DEPTH) at position ${scan.position}`)
-    : tryParse(text)
+const PARSED_FOR_MESSAGE = 1 << 20
+
+/**
+ * Parses `text` once {@link D.scanJson} has looked at it: too deep text is
+ * refused without parsing; text whose error lies beyond the first MiB is
+ * described by the scan (`JSON.parse` would build megabytes of values to
+ * report it); otherwise `JSON.parse` gives the value, or its syntax error (it
+ * stops where the scan stopped, so this too is linear).
+ */
+const parseScanned = (text: string, scan: D.JsonScan): E.Either<DecodeError, unknown> => {
+  if (scan._tag === 'Valid') return tryParse(text)
+  const { position } = scan
+  if (scan.tooDeep)
+    return invalidJson(text, `nested deeper than ${MAX_DEPTH} levels (Decode.MAX_DEPTH) at position ${position}`)
+  if (position <= PARSED_FOR_MESSAGE) return tryParse(text)
+  return invalidJson(
+    text,
+    position >= text.length ? 'Unexpected end of JSON input' : `Unexpected character in JSON at position ${position}`,
+  )
+}
 
 /**
  * Parses a string that should be exactly JSON: `Right` with the value, or a
- * {@link DecodeError} (`InvalidJson`) naming the syntax error, or the depth
- * limit ({@link MAX_DEPTH}) for text nested deeper. Never throws; linear time
- * on any input.
+ * {@link DecodeError} (`InvalidJson`) naming the syntax error (`JSON.parse`'s
+ * own words within the first MiB, its position beyond), or the depth limit
+ * ({@link MAX_DEPTH}) for text nested deeper. Never throws; linear time on
+ * any input.
  *
  * @example
  * import * as Decode from 'fp-ts-retry/decode'

@@ -97,12 +97,14 @@ const millisOf = (text: string): number | undefined => {
   return total
 }
 
-const hint = (text: string): string =>
-  /^\s*\d+(\.\d+)?\s*$/.test(text)
-    ? ` (add a unit: "${text.trim()}ms" or "${text.trim()}s")`
-    : text.startsWith('-')
-      ? ' (a duration cannot be negative)'
-      : ''
+/** The longest number a hint repeats: a message never echoes megabytes of hostile input. */
+const MAX_HINTED = 24
+
+const hint = (text: string): string => {
+  const number = text.trim()
+  if (number.length <= MAX_HINTED && /^\d+(\.\d+)?$/.test(number)) return ` (add a unit: "${number}ms" or "${number}s")`
+  return text.startsWith('-') ? ' (a duration cannot be negative)' : ''
+}
 
 /**
  * Reads a duration from untrusted input. Never throws: a `Left` holds a

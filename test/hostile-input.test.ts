@@ -13,7 +13,7 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Schedule } from '../src/index'
 import * as Decode from '../src/Decode'
 import * as Duration from '../src/Duration'
@@ -233,6 +233,26 @@ describe('model output: Decode.extractJson, parseJson, decodeText', () => {
     }
   })
 
+  it('an error past the first MiB is told by the scan: JSON.parse never builds megabytes of values to report it', () => {
+    const parse = vi.spyOn(JSON, 'parse')
+    try {
+      const unclosed = '[' + '1,'.repeat(2_000_000)
+      const badAtEnd = '[' + '1,'.repeat(2_000_000) + 'x]'
+      const messageOf = (text: string) => {
+        const result = Decode.parseJson(text)
+        return E.isLeft(result) ? result.left.message.split(', in:')[0] : undefined
+      }
+      expect(messageOf(unclosed)).toBe('invalid JSON: Unexpected end of JSON input')
+      expect(messageOf(badAtEnd)).toBe('invalid JSON: Unexpected character in JSON at position 4000001')
+      expect(E.isLeft(Decode.extractJson(unclosed))).toBe(true)
+      expect(parse).not.toHaveBeenCalled()
+      // a short text keeps JSON.parse's own message
+      expect(messageOf('[1,2')).toBe("invalid JSON: Expected ',' or ']' after array element in JSON at position 4")
+    } finally {
+      parse.mockRestore()
+    }
+  })
+
   it('decodeText on 10,000-deep JSON with a recursive codec is a DecodeError naming the depth limit', async () => {
     const deepArrays = '['.repeat(10_000) + ']'.repeat(10_000)
     let deepTree = '{"children":[]}'
@@ -278,6 +298,18 @@ describe('durations: Duration.parse', () => {
     ['a huge number of milliseconds', (n) => '9'.repeat(n) + 'ms'],
   ])('is linear on %s', (_, make) => {
     expect(growth(make, Duration.parse, 10_000)).toBeLessThan(LINEAR)
+  })
+
+  it('never echoes megabytes: the message stays short however long the input', () => {
+    for (const input of [
+      ' '.repeat(3_000_000) + '1'.repeat(3_000_000),
+      '1'.repeat(6_000_000) + 'x',
+      '-' + '1'.repeat(6_000_000),
+    ]) {
+      const result = Duration.parse(input)
+      expect(E.isLeft(result) && result.left.length < 500).toBe(true)
+    }
+    expect(Duration.parse('250')).toEqual(E.left(expect.stringContaining('(add a unit: "250ms" or "250s")')))
   })
 })
 
