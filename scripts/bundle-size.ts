@@ -25,9 +25,10 @@ import * as esbuild from 'esbuild'
 const root = path.resolve(import.meta.dirname, '..')
 const work = path.join(root, '.tmp', 'bundle-size')
 // The target is 2 KB (issue 10). The driver behind `retrying` carries cancellation, budgets and the event stream,
-// whichever of them a policy uses: about 3 KB is where it stands (docs/performance.md, "Bundle size"), and this
-// guards against growing past it.
-const BUDGET = 3.1 * 1024
+// whichever of them a policy uses, and the live clock groups its timers (one per millisecond of wake-up time, for
+// servers that hold 10^5 sleeping calls): about 3.2 KB is where it stands (docs/performance.md, "Bundle size"), and
+// this guards against growing past it.
+const BUDGET = 3.3 * 1024
 
 interface Case {
   readonly name: string

@@ -76,8 +76,15 @@ const resolved: Promise<void> = Promise.resolve()
 /**
  * Sleeps `ms` on real timers, in pieces of at most {@link MAX_TIMER_DELAY}, so
  * that a long sleep never overflows into a 1 ms timer. Resolves at once when
- * `ms` is not positive or `signal` is already aborted; an abort clears the
- * pending timer and resolves.
+ * `ms` is not positive or `signal` is already aborted; an abort resolves it at
+ * once, and clears its timer when no other sleep shares it.
+ *
+ * Sleeps that end in the same millisecond of `performance.now()` share one
+ * timer: a server holding 100,000 calls in the same backoff arms hundreds of
+ * timers, not 100,000. A sleep ends when its millisecond does: it lasts
+ * `ms`, and at most about a millisecond more. Fake timers must fake
+ * `performance` along with `setTimeout` (vitest's and
+ * `@sinonjs/fake-timers`' do by default).
  *
  * @example
  * import { Clock } from 'fp-ts-retry'
@@ -92,55 +99,81 @@ const resolved: Promise<void> = Promise.resolve()
  */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
   if (!(ms > 0) || signal?.aborted) return resolved
-  const pending = new Sleep(ms, signal)
+  const pending = new Sleep(signal)
   const done = new Promise<void>((resolve) => (pending.resolve = resolve))
-  pending.arm()
+  const now = performance.now()
+  const end = Math.ceil(now + ms)
+  let group = groups.get(end)
+  if (group === undefined) {
+    group = new Group(end)
+    groups.set(end, group)
+    group.arm(now)
+  }
+  pending.group = group
+  pending.index = group.sleeps.push(pending) - 1
   if (signal !== undefined) subscribe(signal, pending)
   return done
 }
 
-/**
- * One pending sleep, in one object: its timer calls the shared {@link wake}
- * with it, and it hears its signal itself, so a sleep makes no closure of its
- * own (100,000 pending retries hold 100,000 of them).
- */
+/** One pending sleep, in one object that hears its signal itself: no closure and no timer of its own. */
 class Sleep extends Subscriber {
-  timer: ReturnType<typeof setTimeout> | undefined = undefined
   resolve: () => void = noop
-  constructor(
-    /** What is left to sleep once the armed timer fires. */
-    private remaining: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {
+  group: Group | undefined = undefined
+  /** Its place in its group. */
+  index = 0
+  constructor(private readonly signal: AbortSignal | undefined) {
     super()
   }
 
-  /** Arms the timer for the next piece of at most {@link MAX_TIMER_DELAY}. */
-  arm(): void {
-    const piece = Math.min(this.remaining, MAX_TIMER_DELAY)
-    this.remaining -= piece
-    this.timer = setTimeout(wake, piece, this)
-  }
-
-  /** The timer fired: sleep on, or wake. */
-  woke(): void {
-    if (this.remaining > 0) this.arm()
-    else this.end()
-  }
-
-  /** The signal fired. */
+  /** The signal fired: out of its group, and over. */
   fired(): void {
-    clearTimeout(this.timer)
+    this.group?.remove(this)
     this.end()
   }
 
-  private end(): void {
+  end(): void {
+    this.group = undefined
     if (this.signal !== undefined) unsubscribe(this.signal, this)
     this.resolve()
   }
 }
 
-const wake = (sleep: Sleep): void => sleep.woke()
+/** The sleeps that end in one millisecond of `performance.now()`, and their one timer. */
+class Group {
+  readonly sleeps: Array<Sleep> = []
+  timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** The armed timer is the last piece: when it fires, the sleeps end. */
+  final = false
+  constructor(readonly end: number) {}
+
+  /** Arms the timer for what is left, in whole milliseconds, in pieces of at most {@link MAX_TIMER_DELAY}. */
+  arm(now: number): void {
+    const left = Math.ceil(this.end - now)
+    this.final = left <= MAX_TIMER_DELAY
+    this.timer = setTimeout(ring, this.final ? left : MAX_TIMER_DELAY, this)
+  }
+
+  /** Takes `sleep` out (the last sleep takes its place); the timer goes with the last one. */
+  remove(sleep: Sleep): void {
+    const last = this.sleeps.pop() as Sleep
+    if (last !== sleep) {
+      last.index = sleep.index
+      this.sleeps[sleep.index] = last
+    }
+    if (this.sleeps.length > 0) return
+    clearTimeout(this.timer)
+    groups.delete(this.end)
+  }
+}
+
+const groups = new Map<number, Group>()
+
+/** A group's timer fired: sleep on (a piece of a long sleep), or end its sleeps. */
+const ring = (group: Group): void => {
+  if (!group.final) return group.arm(performance.now())
+  groups.delete(group.end)
+  for (const sleep of group.sleeps) sleep.end()
+}
 
 const noop = (): void => undefined
 

@@ -135,10 +135,52 @@ describe('Clock.live with fake timers', () => {
     expect(remove).toHaveBeenCalledWith('abort', expect.any(Function))
   })
 
+  it('sleeps that end in the same millisecond share one timer; an abort takes out its own sleep only', async () => {
+    const [a, b] = [new AbortController(), new AbortController()]
+    const first = track(Clock.live.sleep(100, a.signal))
+    const second = track(Clock.live.sleep(100, b.signal))
+    const later = track(Clock.live.sleep(200))
+    expect(vi.getTimerCount()).toBe(2) // 100 ms (both) and 200 ms
+    a.abort()
+    await vi.advanceTimersByTimeAsync(0)
+    expect([first.settled, second.settled]).toEqual([true, false])
+    expect(vi.getTimerCount()).toBe(2) // the second still holds the shared timer
+    b.abort()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(second.settled).toBe(true)
+    expect(vi.getTimerCount()).toBe(1) // gone with its last sleep
+    await vi.advanceTimersByTimeAsync(200)
+    expect(later.settled).toBe(true)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('a group loses any of its sleeps to an abort, in any order, and wakes the rest', async () => {
+    const controllers = [0, 1, 2, 3].map(() => new AbortController())
+    const sleeps = controllers.map((c) => track(Clock.live.sleep(100, c.signal)))
+    expect(vi.getTimerCount()).toBe(1)
+    for (const i of [0, 3, 1]) controllers[i]?.abort()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(sleeps.map((s) => s.settled)).toEqual([true, true, false, true])
+    await vi.advanceTimersByTimeAsync(100)
+    expect(sleeps[2]?.settled).toBe(true)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('a sleep never ends before its time: one begun within a millisecond ends at the end of its own', async () => {
+    const early = track(Clock.live.sleep(100))
+    await vi.advanceTimersByTimeAsync(0.5)
+    const late = track(Clock.live.sleep(100)) // ends at 100.5: in millisecond 101, not with the first
+    expect(vi.getTimerCount()).toBe(2)
+    await vi.advanceTimersByTimeAsync(99.5) // t = 100
+    expect([early.settled, late.settled]).toEqual([true, false])
+    await vi.advanceTimersByTimeAsync(1) // t = 101
+    expect(late.settled).toBe(true)
+  })
+
   it('sleep takes a purpose as third argument and ignores it', async () => {
     const backoff = track(Clock.live.sleep(100, undefined, 'backoff'))
     const timeout = track(Clock.live.sleep(100, new AbortController().signal, 'timeout'))
-    expect(vi.getTimerCount()).toBe(2)
+    expect(vi.getTimerCount()).toBe(1) // they end in the same millisecond: one timer
     await vi.advanceTimersByTimeAsync(99)
     expect([backoff.settled, timeout.settled]).toEqual([false, false])
     await vi.advanceTimersByTimeAsync(1)

