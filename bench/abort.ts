@@ -10,9 +10,7 @@
  * times: the first run meets a cold heap (V8's young generation starts small
  * and grows under load), the third a process that has run them before, as a
  * server that has been up a while; the table shows both, the verdict is on
- * the third. Then the `TestClock` at scale, in
- * this process: one `adjust` that wakes 20,000 sleeps, and aborting 40,000
- * pending sleeps (one signal each).
+ * the third. (The `TestClock` alone at scale is in bench/hardening.ts.)
  *
  * `npm run bench -- --only=abort`; this file alone: `node --import
  * ./bench/loader.mjs bench/abort.ts [--runs=3] [--sizes=10000,100000]`.
@@ -174,29 +172,6 @@ export interface AbortResult {
 
 const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
 
-const wakeMany = async (n: number): Promise<void> => {
-  const clock = TestClock.make()
-  let woken = 0
-  for (let i = 0; i < n; i++) void clock.sleep(1 + (i % 997)).then(() => woken++)
-  await clock.adjust(1_000)
-  if (woken !== n) throw new Error(`woke ${woken} of ${n}`)
-}
-
-const abortSleeps = async (n: number): Promise<void> => {
-  const clock = TestClock.make()
-  const controllers = Array.from({ length: n }, () => new AbortController())
-  const sleeping = controllers.map((c, i) => clock.sleep(1 + i, c.signal))
-  controllers.forEach((c) => c.abort())
-  await Promise.all(sleeping)
-  if (clock.pending() !== 0) throw new Error('a sleep is still pending')
-}
-
-const timed = async (work: () => Promise<void>): Promise<number> => {
-  const start = performance.now()
-  await work()
-  return performance.now() - start
-}
-
 export const abortTable = async (
   runs = 3,
   sizes: ReadonlyArray<number> = [10_000, 100_000],
@@ -224,25 +199,6 @@ export const abortTable = async (
         listenersLeft: Math.max(0, ...samples.map((r) => r.listenersLeft)),
       })
     }
-  for (const [name, n, work] of [
-    ['TestClock: one adjust wakes n sleeps (in process)', 20_000, wakeMany],
-    ['TestClock: n pending sleeps aborted, one signal each (in process)', 40_000, abortSleeps],
-  ] as const) {
-    await work(1_000)
-    const samples: Array<number> = []
-    for (let i = 0; i < runs; i++) samples.push(await timed(() => work(n)))
-    const total = median(samples)
-    results.push({
-      name,
-      n,
-      register: undefined,
-      abort: undefined,
-      total,
-      cold: undefined,
-      unaborted: 0,
-      listenersLeft: 0,
-    })
-  }
   return results
 }
 
@@ -270,7 +226,7 @@ export const formatAbortTable = (results: ReadonlyArray<AbortResult>): string =>
   const ratiosAt = (n: number): string => {
     const live = results.find((r) => r.name === 'fp-ts-retry, live clock' && r.n === n)?.total
     return results
-      .filter((r) => r.n === n && !r.name.startsWith('fp-ts-retry') && !r.name.startsWith('TestClock'))
+      .filter((r) => r.n === n && !r.name.startsWith('fp-ts-retry'))
       .map((r) => {
         const ratio = r.total === undefined || live === undefined ? undefined : r.total / live
         return `${r.name.split(' (')[0]} ${ratio === undefined ? 'over 30 s' : `${ratio.toFixed(1)}x`}`

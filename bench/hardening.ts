@@ -46,6 +46,8 @@ import * as Duration from '../src/Duration'
 import * as Grpc from '../src/Grpc'
 import * as Http from '../src/Http'
 import * as Policy from '../src/Policy'
+import { adversarialJson, hostileDurations, repeat } from '../test/support/hostile'
+import { trackTimers } from '../test/support/tracked-timers'
 
 // -------------------------------------------------------------------------------------
 // rows
@@ -158,26 +160,6 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 // 1. JSON extraction from model prose
 // -------------------------------------------------------------------------------------
 
-const repeat = (unit: string) => (n: number) => unit.repeat(Math.max(1, Math.ceil(n / unit.length)))
-
-/** The adversarial texts of test/hostile-input.test.ts (`extractJson is linear on ...`), `n` characters or so. */
-const adversarial: ReadonlyArray<readonly [string, (n: number) => string]> = [
-  ['an unclosed fence followed by spaces', (n) => '```' + ' '.repeat(n)],
-  ['an unclosed fence followed by a long word', (n) => '```' + 'a'.repeat(n)],
-  ['an unclosed fence, a word, spaces', (n) => '```' + 'json'.repeat(n / 8) + ' \t'.repeat(n / 4)],
-  ['fences that never close a block', repeat('```json\n ')],
-  ['repeated {]', repeat('{]')],
-  ['repeated {a}', repeat('{a}')],
-  ['repeated [', repeat('[')],
-  ['repeated {"', repeat('{"')],
-  ['repeated ```{', repeat('```{')],
-  ['a long unclosed array', (n) => '[' + '1,'.repeat(n / 2)],
-  ['blocks of invalid JSON', repeat('```json\n{"a": 1,}\n```\n')],
-  ['balanced JSON too deep to parse', (n) => '['.repeat(n / 2) + ']'.repeat(n / 2)],
-  ['escapes in an unclosed string', (n) => '{"' + '\\"'.repeat(n / 2)],
-  ['prose with stray brackets', repeat('Sure, [see] {this}: ')],
-]
-
 const decoded = (result: E.Either<Decode.DecodeError, unknown>): string =>
   E.isLeft(result) ? `Left ${result.left.reason}: ${clip(result.left.message, 70)}` : 'Right (a JSON value)'
 
@@ -205,7 +187,7 @@ const extraction = (): ReadonlyArray<HardeningRow> => {
   const oneMb = repeat('{]')(1_000_000)
   const small = fastest(5, () => Decode.extractJson(oneMb))
   rows.push(row(figure, `repeated {], ${size(1_000_000)}`, small, decoded))
-  for (const [name, make] of adversarial) {
+  for (const [name, make] of adversarialJson) {
     const text = make(10_000_000)
     const timed = fastest(3, () => Decode.extractJson(text))
     rows.push(
@@ -294,15 +276,6 @@ const suggestions = (): ReadonlyArray<HardeningRow> => {
 }
 
 /** The hostile durations of test/hostile-input.test.ts (`Duration.parse is linear on ...`), `n` characters or so. */
-const hostileDurations: ReadonlyArray<readonly [string, (n: number) => string]> = [
-  ['digits then a bad unit', (n) => '1'.repeat(n) + 'x'],
-  ['units then a bad character', (n) => repeat('1ms')(n) + 'x'],
-  ['a long fraction then a bad unit', (n) => '1.' + '1'.repeat(n) + 'x'],
-  ['spaces and digits (the unit hint)', (n) => ' '.repeat(n / 2) + '1'.repeat(n / 2) + ' '],
-  ['many valid parts', repeat('1h1m1s1ms')],
-  ['a huge number of milliseconds', (n) => '9'.repeat(n) + 'ms'],
-]
-
 const durations = (): ReadonlyArray<HardeningRow> =>
   hostileDurations.map(([name, make]) => {
     const text = make(6_000_000)
@@ -554,27 +527,13 @@ const testClock = async (): Promise<ReadonlyArray<HardeningRow>> => {
  * `setTimeout` at each sleep. The bench's own waits use the real functions.
  */
 const realSetTimeout = globalThis.setTimeout
-const realClearTimeout = globalThis.clearTimeout
 
 const trackingTimers = async <A>(work: (pending: () => number) => Promise<A>): Promise<A> => {
-  const pending = new Set<unknown>()
-  globalThis.setTimeout = ((callback: (...args: Array<unknown>) => void, ms?: number, ...args: Array<unknown>) => {
-    const handle = realSetTimeout(() => {
-      pending.delete(handle)
-      callback(...args)
-    }, ms)
-    pending.add(handle)
-    return handle
-  }) as unknown as typeof setTimeout
-  globalThis.clearTimeout = ((handle: Parameters<typeof clearTimeout>[0]) => {
-    pending.delete(handle)
-    realClearTimeout(handle)
-  }) as typeof clearTimeout
+  const tracked = trackTimers()
   try {
-    return await work(() => pending.size)
+    return await work(tracked.pending)
   } finally {
-    globalThis.setTimeout = realSetTimeout
-    globalThis.clearTimeout = realClearTimeout
+    tracked.restore()
   }
 }
 

@@ -17,6 +17,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { Schedule } from '../src/index'
 import * as Decode from '../src/Decode'
 import * as Duration from '../src/Duration'
+import { adversarialJson, hostileDurations, repeat } from './support/hostile'
 import * as Grpc from '../src/Grpc'
 import * as Policy from '../src/Policy'
 
@@ -80,8 +81,6 @@ const growth = <A>(make: (n: number) => A, run: (input: A) => unknown, n: number
   }
   return ratio
 }
-
-const repeat = (unit: string) => (n: number) => unit.repeat(Math.max(1, Math.ceil(n / unit.length)))
 
 // -------------------------------------------------------------------------------------
 // generators of hostile text
@@ -193,22 +192,7 @@ describe('model output: Decode.extractJson, parseJson, decodeText', () => {
     )
   })
 
-  it.each<[string, (n: number) => string]>([
-    ['an unclosed fence followed by spaces', (n) => '```' + ' '.repeat(n)],
-    ['an unclosed fence followed by a long word', (n) => '```' + 'a'.repeat(n)],
-    ['an unclosed fence, a word, spaces', (n) => '```' + 'json'.repeat(n / 8) + ' \t'.repeat(n / 4)],
-    ['fences that never close a block', repeat('```json\n ')],
-    ['repeated {]', repeat('{]')],
-    ['repeated {a}', repeat('{a}')],
-    ['repeated [', repeat('[')],
-    ['repeated {"', repeat('{"')],
-    ['repeated ```{', repeat('```{')],
-    ['a long unclosed array', (n) => '[' + '1,'.repeat(n / 2)],
-    ['blocks of invalid JSON', repeat('```json\n{"a": 1,}\n```\n')],
-    ['balanced JSON too deep to parse', (n) => '['.repeat(n / 2) + ']'.repeat(n / 2)],
-    ['escapes in an unclosed string', (n) => '{"' + '\\"'.repeat(n / 2)],
-    ['prose with stray brackets', repeat('Sure, [see] {this}: ')],
-  ])('extractJson is linear on %s', (_, make) => {
+  it.each<readonly [string, (n: number) => string]>(adversarialJson)('extractJson is linear on %s', (_, make) => {
     expect(growth(make, Decode.extractJson, 10_000)).toBeLessThan(LINEAR)
   })
 
@@ -289,14 +273,7 @@ describe('durations: Duration.parse', () => {
     )
   })
 
-  it.each<[string, (n: number) => string]>([
-    ['digits then a bad unit', (n) => '1'.repeat(n) + 'x'],
-    ['units then a bad character', (n) => repeat('1ms')(n) + 'x'],
-    ['a long fraction then a bad unit', (n) => '1.' + '1'.repeat(n) + 'x'],
-    ['spaces and digits (the unit hint)', (n) => ' '.repeat(n / 2) + '1'.repeat(n / 2) + ' '],
-    ['many valid parts', repeat('1h1m1s1ms')],
-    ['a huge number of milliseconds', (n) => '9'.repeat(n) + 'ms'],
-  ])('is linear on %s', (_, make) => {
+  it.each<readonly [string, (n: number) => string]>(hostileDurations)('is linear on %s', (_, make) => {
     expect(growth(make, Duration.parse, 10_000)).toBeLessThan(LINEAR)
   })
 

@@ -5,36 +5,19 @@
  * Importing it installs the tracking around each test of the file.
  */
 import { afterEach, beforeEach } from 'vitest'
+import { trackTimers } from './tracked-timers'
+import type { TrackedTimers } from './tracked-timers'
 
-const realSet = globalThis.setTimeout
-const realClear = globalThis.clearTimeout
-const pending = new Set<unknown>()
-
-const trackedSet = ((callback: (...args: Array<unknown>) => void, ms?: number, ...args: Array<unknown>) => {
-  const handle = realSet(() => {
-    pending.delete(handle)
-    callback(...args)
-  }, ms)
-  pending.add(handle)
-  return handle
-}) as unknown as typeof setTimeout
-
-const trackedClear = ((handle: Parameters<typeof clearTimeout>[0]) => {
-  pending.delete(handle)
-  realClear(handle)
-}) as typeof clearTimeout
+let tracked: TrackedTimers | undefined
 
 beforeEach(() => {
-  pending.clear()
-  globalThis.setTimeout = trackedSet
-  globalThis.clearTimeout = trackedClear
+  tracked = trackTimers()
 })
 
 afterEach(() => {
-  globalThis.setTimeout = realSet
-  globalThis.clearTimeout = realClear
-  pending.clear()
+  tracked?.restore()
+  tracked = undefined
 })
 
 /** How many timers the test's code has pending now. */
-export const timers = (): number => pending.size
+export const timers = (): number => tracked?.pending() ?? 0
