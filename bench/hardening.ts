@@ -46,7 +46,8 @@ import * as Duration from '../src/Duration'
 import * as Grpc from '../src/Grpc'
 import * as Http from '../src/Http'
 import * as Policy from '../src/Policy'
-import { adversarialJson, hostileDurations, repeat } from '../test/support/hostile'
+import { abortSleeps, wakeMany } from '../test/support/clock-workloads'
+import { adversarialJson, cyclicAndDeepPolicies, hostileDurations, repeat } from '../test/support/hostile'
 import { trackTimers } from '../test/support/tracked-timers'
 
 // -------------------------------------------------------------------------------------
@@ -367,13 +368,7 @@ const oversized = (): ReadonlyArray<HardeningRow> => {
 }
 
 const cyclicAndDeep = (): ReadonlyArray<HardeningRow> => {
-  const duration = { _tag: 'Duration', millis: 1, spelling: 1 }
-  const cap: Record<string, unknown> = { _tag: 'Cap', max: duration }
-  cap['of'] = cap
-  const intersect: Record<string, unknown> = { _tag: 'Intersect' }
-  intersect['policies'] = [intersect]
-  let deep: unknown = { _tag: 'Recurs', times: 1 }
-  for (let i = 0; i < 100_000; i++) deep = { _tag: 'Cap', max: duration, of: deep }
+  const { cap, intersect, deep } = cyclicAndDeepPolicies(100_000)
   const falsy = { text: 'false, no throw', check: (is: boolean) => is === false }
   const values: ReadonlyArray<readonly [string, unknown]> = [
     ['a Cap whose `of` is itself (cyclic)', cap],
@@ -461,23 +456,6 @@ const hostileSteps = async (): Promise<ReadonlyArray<HardeningRow>> => [
     { text: '100, 100, 100', check: (delays) => delays.join(',') === '100,100,100' },
   ),
 ]
-
-const wakeMany = async (n: number): Promise<number> => {
-  const clock = TestClock.make()
-  let woken = 0
-  for (let i = 0; i < n; i++) void clock.sleep(1 + (i % 997)).then(() => woken++)
-  await clock.adjust(1_000)
-  return woken
-}
-
-const abortSleeps = async (n: number): Promise<number> => {
-  const clock = TestClock.make()
-  const controllers = Array.from({ length: n }, () => new AbortController())
-  const sleeping = controllers.map((c, i) => clock.sleep(1 + i, c.signal))
-  controllers.forEach((c) => c.abort())
-  await Promise.all(sleeping)
-  return clock.pending()
-}
 
 const concurrentAdjusts = async (): Promise<{ readonly now: number; readonly seen: ReadonlyArray<number> }> => {
   const clock = TestClock.make()

@@ -17,7 +17,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { Schedule } from '../src/index'
 import * as Decode from '../src/Decode'
 import * as Duration from '../src/Duration'
-import { adversarialJson, hostileDurations, repeat } from './support/hostile'
+import { adversarialJson, cyclicAndDeepPolicies, hostileDurations, repeat } from './support/hostile'
 import * as Grpc from '../src/Grpc'
 import * as Policy from '../src/Policy'
 
@@ -423,13 +423,7 @@ describe('policies: Policy.decode, decodeJson, is', () => {
   })
 
   it('Policy.is never throws on cyclic or very deep values: it says false', () => {
-    const duration = { _tag: 'Duration', millis: 1, spelling: 1 }
-    const cap: Record<string, unknown> = { _tag: 'Cap', max: duration }
-    cap['of'] = cap
-    const intersect: Record<string, unknown> = { _tag: 'Intersect' }
-    intersect['policies'] = [intersect]
-    let deep: unknown = { _tag: 'Recurs', times: 1 }
-    for (let i = 0; i < 1_000_000; i++) deep = { _tag: 'Cap', max: duration, of: deep }
+    const { cap, intersect, deep } = cyclicAndDeepPolicies(1_000_000)
     const wide = { _tag: 'Intersect', policies: Array(1_000_000).fill({ _tag: 'Recurs', times: 1 }) }
     for (const value of [cap, intersect, deep, wide]) expect(Policy.is(value)).toBe(false)
   })

@@ -8,6 +8,7 @@ import * as TE from 'fp-ts/TaskEither'
 import { describe, expect, it } from 'vitest'
 import type { Operation } from '../src/index'
 import { Retry, Schedule, TestClock } from '../src/index'
+import { abortSleeps as abortAll, wakeMany as wakeAll } from './support/clock-workloads'
 
 /** The fastest of a few runs, in ms: the least noisy estimate of the work itself. */
 const timed = async (runs: number, work: () => Promise<void>): Promise<number> => {
@@ -59,19 +60,10 @@ describe('abort at scale', () => {
 
 describe('TestClock at scale', () => {
   const wakeMany = async (n: number): Promise<void> => {
-    const clock = TestClock.make()
-    let woken = 0
-    for (let i = 0; i < n; i++) void clock.sleep(1 + (i % 997), undefined).then(() => woken++)
-    await clock.adjust(1_000)
-    expect(woken).toBe(n)
+    expect(await wakeAll(n)).toBe(n)
   }
   const abortSleeps = async (n: number): Promise<void> => {
-    const clock = TestClock.make()
-    const controllers = Array.from({ length: n }, () => new AbortController())
-    const sleeping = controllers.map((c, i) => clock.sleep(1 + i, c.signal))
-    controllers.forEach((c) => c.abort())
-    await Promise.all(sleeping)
-    expect(clock.pending()).toBe(0)
+    expect(await abortAll(n)).toBe(0)
   }
 
   it('one adjust that wakes many sleeps at many instants takes time linear in their number', async () => {

@@ -36,3 +36,18 @@ export const hostileDurations: ReadonlyArray<readonly [string, (n: number) => st
   ['many valid parts', repeat('1h1m1s1ms')],
   ['a huge number of milliseconds', (n) => '9'.repeat(n) + 'ms'],
 ]
+
+/**
+ * Policy-shaped values no decoder should accept, and no guard may throw on: a `Cap` whose `of` is itself, an
+ * `Intersect` that contains itself, and a `Cap` nested `depth` deep.
+ */
+export const cyclicAndDeepPolicies = (depth: number): { cap: unknown; intersect: unknown; deep: unknown } => {
+  const duration = { _tag: 'Duration', millis: 1, spelling: 1 }
+  const cap: Record<string, unknown> = { _tag: 'Cap', max: duration }
+  cap['of'] = cap
+  const intersect: Record<string, unknown> = { _tag: 'Intersect' }
+  intersect['policies'] = [intersect]
+  let deep: unknown = { _tag: 'Recurs', times: 1 }
+  for (let i = 0; i < depth; i++) deep = { _tag: 'Cap', max: duration, of: deep }
+  return { cap, intersect, deep }
+}
